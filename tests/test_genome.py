@@ -162,3 +162,11 @@ def test_bad_file_gives_plain_genome_error(name):
     assert CORPUS[name] in message
     assert isinstance(info.value, ValueError)
     assert "Traceback" not in message and len(message) < 400
+
+
+def test_genomes_cross_process_boundaries(authors_genomes):
+    # Process pools and Dask pickle arguments; the genome travels as its JSON document.
+    import pickle
+
+    g = authors_genomes["biped"]
+    assert pickle.loads(pickle.dumps(g)) == g

@@ -257,6 +257,11 @@ class Genome:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __reduce__(self):
+        # Worker processes (process pools, Dask) receive genomes through the
+        # native JSON document: the read-only ``extra`` mapping cannot pickle.
+        return (genome_from_dict, (genome_to_dict(self),))
+
     def __repr__(self) -> str:
         return (
             f"Genome(name={self.name!r}, task={self.task!r}, nodes={self.n_nodes} "

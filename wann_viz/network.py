@@ -73,31 +73,46 @@ class Network:
                     g0 = g1
             layers.append(_Layer(start, stop, counts, src_pos[into], dst_pos[into] - start, into, tuple(groups)))
         self._layers = tuple(layers)
-        # Single-sample plan: numpy call overhead dominates at B = 1, so walk
-        # the nodes with Python floats instead (same arithmetic order).
-        sources: list[list[int]] = [[] for _ in range(n)]
-        for s_, d_ in zip(src_pos.tolist(), dst_pos.tolist()):
-            sources[d_].append(s_)
-        self._scalar_plan = tuple(
-            (p, tuple(sorted(sources[p])), ACTIVATIONS[int(acts[order[p]])].scalar)
-            for p in range(1 + n_in, n)
-        )
         self._out_pos = position[genome.output_nodes]
         self._out_contiguous = bool(np.all(np.diff(self._out_pos) == 1))
+        self._scalar_plan = self.scalar_program()
+
+    def scalar_program(self, connection_weights=None) -> tuple:
+        """The network as a plan for Python floats, in topological order.
+
+        At B = 1 numpy's per-call overhead dominates, so single samples walk
+        the nodes with plain floats instead (same arithmetic order as numpy).
+
+        Returns:
+            one ``(node, sources, fn)`` per computed node, genome node order:
+            ``sources`` is a tuple of source nodes (shared weight: the node's
+            value is ``fn(w * sum)``) or, with ``connection_weights`` (C,), a
+            tuple of ``(source, weight)`` pairs (value ``fn(sum of v * w)``).
+        """
+        g = self.genome
+        incoming: list[list] = [[] for _ in range(g.n_nodes)]
+        cw = None if connection_weights is None else np.asarray(connection_weights, dtype=float).tolist()
+        for k, (s_, d_) in enumerate(g.connections.tolist()):
+            incoming[d_].append(s_ if cw is None else (s_, cw[k]))
+        # Layer order is a topological order; sources sorted like the matrix product's sum.
+        return tuple(
+            (int(j), tuple(sorted(incoming[j])), ACTIVATIONS[int(g.activations[j])].scalar)
+            for j in self.order[1 + g.n_in:]
+        )
 
     # ----- core loop ------------------------------------------------------------
     def _run_scalar(self, inputs: np.ndarray, w: float) -> np.ndarray | None:
-        """Node values (1, N) for one sample and one shared weight, or None on overflow."""
+        """Node values (1, N) at compiled positions for one sample, or None on overflow."""
         vals = [1.0] + inputs[0].tolist() + [0.0] * (self.genome.n_nodes - 1 - self.genome.n_in)
         try:
-            for p, srcs, fn in self._scalar_plan:
+            for j, srcs, fn in self._scalar_plan:
                 total = 0.0
                 for q in srcs:
                     total += vals[q]
-                vals[p] = fn(total * w)
+                vals[j] = fn(total * w)
         except (ValueError, OverflowError):  # math refuses inf/nan; numpy handles them
             return None
-        return np.array(vals)[None, :]
+        return np.array(vals)[self.order][None, :]
 
     def _run(self, inputs: np.ndarray, scale: np.ndarray | None, conn_w: np.ndarray | None) -> np.ndarray:
         """Node values at compiled positions, (M, N).

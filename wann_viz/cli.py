@@ -1,0 +1,212 @@
+"""Command line: ``python -m wann_viz COMMAND ...``.
+
+Adding a subcommand: write a function ``add_NAME_command(subparsers)`` (in
+any module) that creates its parser with ``subparsers.add_parser(...)`` and
+sets ``run=<function(args) -> int>`` with ``set_defaults``; then list it as
+``"module:function"`` in :data:`COMMANDS`. Import heavy modules inside
+``run`` so that ``--help`` stays quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import sys
+import time
+from typing import Sequence
+
+COMMANDS: list[str] = [
+    "wann_viz.cli:add_evaluate_command",
+    "wann_viz.search.cli:add_search_command",
+]
+
+CONDITION_LABELS = {
+    "random_weights": "random weights U(-2,2)",
+    "random_shared_weight": "random shared weight",
+    "tuned_shared_weight": "tuned shared weight",
+    "tuned_weights": "tuned weights",
+}
+CARRACING_NEEDS_VAE = (
+    "CarRacing genomes read the 16-number latent code (mu) of a pre-trained VAE, and the authors' VAE "
+    "weights were never published in a usable form, so racer.out cannot drive without a new VAE and a "
+    "re-evolved or re-tuned racer. This installation has no carracing task module (wann_viz.tasks.carracing)."
+)
+# MNIST paper figures are test accuracies in percent (no random-weights figure in the paper).
+MNIST_PAPER = {"random_shared_weight": (82.0, 18.7), "tuned_shared_weight": (91.9, None), "tuned_weights": (94.2, None)}
+
+
+class ProgressBar:
+    """A one-line progress bar on stderr; callable as ``bar(done, total)``.
+
+    On a terminal it redraws in place; otherwise it prints every 10%.
+    """
+
+    def __init__(self, label: str, stream=None, width: int = 30):
+        self.label = label
+        self.stream = stream or sys.stderr
+        self.width = width
+        self.start = time.monotonic()
+        self._tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._last_tenth = -1
+
+    def __call__(self, done: int, total: int) -> None:
+        frac = done / total if total else 1.0
+        if not self._tty:
+            tenth = int(frac * 10)
+            if tenth == self._last_tenth:
+                return
+            self._last_tenth = tenth
+        filled = int(round(frac * self.width))
+        elapsed = time.monotonic() - self.start
+        line = f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} episodes {elapsed:.0f}s"
+        self.stream.write(("\r" + line) if self._tty else (line + "\n"))
+        if self._tty and done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def _parse_weights(text: str) -> list[float]:
+    try:
+        values = [float(v) for v in text.split(",") if v.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"weights must be numbers separated by commas, e.g. -2,-1,1,2 (got {text!r})")
+    if not values or not all(abs(v) < float("inf") for v in values):
+        raise argparse.ArgumentTypeError("give at least one finite weight, e.g. -2,-1,1,2")
+    return values
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}")
+    if value < 1:
+        raise argparse.ArgumentTypeError("expected a number of at least 1")
+    return value
+
+
+def add_evaluate_command(subparsers) -> None:
+    p = subparsers.add_parser(
+        "evaluate",
+        help="the paper's four conditions and a weight profile for a genome",
+        description="Run a genome under the paper's four weight conditions (random weights, random shared "
+                    "weight, tuned shared weight, tuned weights) and sweep the shared weight. Prints a table "
+                    "beside the paper's numbers and the profile; progress goes to stderr.",
+    )
+    p.add_argument("genome", help="genome file: native .json or the authors' .out")
+    p.add_argument("--episodes", type=_positive_int, default=100, help="episodes per condition and weight (100)")
+    p.add_argument("--weights", type=_parse_weights, default=None,
+                   help="comma-separated shared weights to sweep (default: -2..2 by 0.1 for swing-up, "
+                        "-2,-1.5,-1,-0.5,0.5,1,1.5,2 otherwise)")
+    p.add_argument("--seed", type=int, default=0, help="first episode seed; episode i uses seed+i (0)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+    p.add_argument("--task", default=None, help="task name when the genome file does not say")
+    p.add_argument("--processes", type=_positive_int, default=None, help="worker processes for Gym tasks (all cores)")
+    p.add_argument("--max-steps", type=_positive_int, default=None,
+                   help="cut episodes short (quick checks only; the paper's numbers need full episodes)")
+    p.set_defaults(run=run_evaluate)
+
+
+def run_evaluate(args) -> int:
+    from .genome import GenomeError, load_genome
+    from .tasks.registry import available_task_names
+
+    try:
+        genome = load_genome(args.genome, task=args.task)
+    except GenomeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    task = args.task or genome.task
+    if not task:
+        print("error: the genome does not say which task it solves; add --task (swingup, biped, ...)", file=sys.stderr)
+        return 2
+    if task == "carracing" and "carracing" not in available_task_names():
+        print(f"error: {CARRACING_NEEDS_VAE}", file=sys.stderr)
+        return 2
+
+    from .evaluate import evaluate_conditions
+
+    bar = ProgressBar(f"evaluate {task}")
+    try:
+        result = evaluate_conditions(genome, args.weights, args.episodes, args.seed, task_name=task,
+                                     max_steps=args.max_steps, processes=args.processes, progress=bar)
+    except (NotImplementedError, KeyError, ValueError) as exc:
+        print(f"error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result, allow_nan=False))
+    else:
+        print(format_report(genome, task, result, args.episodes, args.seed, args.max_steps))
+    return 0
+
+
+def _fmt(mean, sd, digits: int = 1) -> str:
+    if mean is None:
+        return "n/a"
+    return f"{mean:.{digits}f}" + ("" if sd is None else f" ± {sd:.{digits}f}")
+
+
+def format_report(genome, task: str, result: dict, episodes: int, seed: int, max_steps: int | None = None) -> str:
+    """The four-condition table beside the paper's numbers, then the profile."""
+    from .evaluate import PAPER_RESULTS
+
+    paper = MNIST_PAPER if task == "mnist" else PAPER_RESULTS.get(task, {})
+    lines = [
+        f"{genome.name or 'genome'}  (task {task}; {episodes} episodes per condition, seeds {seed}..{seed + episodes - 1}"
+        + (f"; episodes cut at {max_steps} steps" if max_steps else "") + ")",
+        "",
+        f"{'condition':<26}{'this run':>22}   {'paper (WANN)':>14}",
+    ]
+    for name in ("random_weights", "random_shared_weight", "tuned_shared_weight", "tuned_weights"):
+        c = result["conditions"].get(name, {"mean": None, "sd": None})
+        ours = _fmt(c.get("mean"), c.get("sd"))
+        if name == "tuned_shared_weight" and c.get("weight") is not None:
+            ours += f" (w={c['weight']:+.2f})"
+        p = paper.get(name)
+        lines.append(f"{CONDITION_LABELS[name]:<26}{ours:>22}   {(_fmt(*p, digits=0) if p else '-'):>14}")
+    if task == "biped":
+        lines.append("(paper: BipedalWalker-v2; this run: Gymnasium BipedalWalker-v3)")
+    if task == "mnist":
+        lines.append("(paper figures are test accuracy in percent)")
+    profile = result.get("profile") or []
+    if profile:
+        means = [p["mean"] for p in profile]
+        lo, hi = min(means), max(means)
+        lines += ["", f"Profile: mean ± sd return against the shared weight ({episodes} episodes each)",
+                  f"{'weight':>8}{'mean':>10}{'sd':>9}"]
+        for p in profile:
+            bar = int(round(20 * (p["mean"] - lo) / (hi - lo))) if hi > lo else 20
+            lines.append(f"{p['weight']:>+8.2f}{p['mean']:>10.1f}{p['sd']:>9.1f}  {'#' * bar}")
+    return "\n".join(lines)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m wann_viz", description="WANN Explorer command line tools")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    for ref in COMMANDS:
+        module, func = ref.split(":")
+        getattr(importlib.import_module(module), func)(sub)
+    return parser
+
+
+def _join_negative_values(argv: list[str]) -> list[str]:
+    """``--weights -2,-1`` -> ``--weights=-2,-1`` (argparse would take -2,-1 for an option)."""
+    out: list[str] = []
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--weights" and i + 1 < len(argv) and argv[i + 1][:1] == "-" and argv[i + 1][1:2] in "0123456789.":
+            out.append(f"{a}={argv[i + 1]}")
+            i += 2
+            continue
+        out.append(a)
+        i += 1
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(_join_negative_values(argv))
+    return int(args.run(args) or 0)

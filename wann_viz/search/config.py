@@ -1,0 +1,193 @@
+"""Search settings: per-task defaults (``settings/TASK.json``), overrides, validation.
+
+Every task has a small JSON file holding the paper's defaults. A run's
+settings are that file, then an optional user file (``--settings FILE``, any
+subset of the keys), then command-line overrides. Unknown keys and
+out-of-range values raise :class:`SettingsError` with a message that names
+the key, the allowed range and where the bad value came from.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any, Callable, Mapping
+
+from ..activations import ACTIVATIONS
+from ..tasks.specs import TASK_SPECS
+
+SETTINGS_DIR = Path(__file__).resolve().parent / "settings"
+
+
+class SettingsError(ValueError):
+    """A setting is unknown or out of range. The message says which and why."""
+
+
+def _is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+
+
+def _int_range(lo: int, hi: int | None = None) -> tuple[Callable[[Any], bool], str]:
+    text = f"a whole number >= {lo}" if hi is None else f"a whole number from {lo} to {hi}"
+    return (lambda v: _is_int(v) and v >= lo and (hi is None or v <= hi)), text
+
+
+def _num_range(lo: float, hi: float, lo_open: bool = False) -> tuple[Callable[[Any], bool], str]:
+    text = f"a number {'>' if lo_open else '>='} {lo} and <= {hi}"
+    return (lambda v: _is_num(v) and (v > lo if lo_open else v >= lo) and v <= hi), text
+
+
+def _weights_ok(v: Any) -> bool:
+    return isinstance(v, list) and 1 <= len(v) <= 64 and all(_is_num(x) and abs(x) <= 100 for x in v)
+
+
+def _acts_ok(v: Any) -> bool:
+    return (isinstance(v, list) and len(v) >= 1 and len(set(v)) == len(v)
+            and all(_is_int(x) and x in ACTIVATIONS for x in v))
+
+
+def _gens_ok(v: Any) -> bool:
+    return isinstance(v, list) and len(v) <= 1000 and all(_is_int(x) and x >= 1 for x in v)
+
+
+# key -> (check, description of the allowed values, help)
+SCHEMA: dict[str, tuple[Callable[[Any], bool], str, str]] = {
+    "task": (lambda v: v in TASK_SPECS, "one of " + ", ".join(sorted(TASK_SPECS)), "task name"),
+    "seed": (*_int_range(0, 2**63 - 1), "seed of the run's one random generator"),
+    "population": (*_int_range(2, 100_000), "genomes per generation"),
+    "generations": (*_int_range(1, 1_000_000), "generations to run"),
+    "prob_init_enable": (*_num_range(0.0, 1.0, lo_open=True),
+                         "chance that each input->output connection starts enabled (prob_initEnable)"),
+    "prob_change_activation": (*_num_range(0.0, 1.0), "operator weight: change a hidden node's activation"),
+    "prob_add_node": (*_num_range(0.0, 1.0), "operator weight: insert a node into a connection"),
+    "prob_add_connection": (*_num_range(0.0, 1.0), "operator weight: add a feed-forward connection"),
+    "prob_enable": (*_num_range(0.0, 1.0), "operator weight: re-enable a disabled connection"),
+    "weights": (_weights_ok, "a list of 1 to 64 finite numbers with |w| <= 100", "shared-weight series"),
+    "episodes_per_weight": (*_int_range(1, 1000), "episodes per weight per genome (alg_nReps)"),
+    "tournament_size": (*_int_range(1, 100_000), "entrants per tournament"),
+    "elite_fraction": (*_num_range(0.0, 0.99), "share of the ranked population copied unchanged"),
+    "cull_fraction": (*_num_range(0.0, 0.99), "share of the ranked population that may not breed"),
+    "prob_objective_connections": (*_num_range(0.0, 1.0),
+                                   "chance that ranking uses (mean, connections) rather than (mean, best)"),
+    "max_steps": (*_int_range(1, 100_000), "episode step limit (at most the task's own)"),
+    "hidden_activations": (_acts_ok, f"a list of distinct activation ids from {min(ACTIVATIONS)} to {max(ACTIVATIONS)}",
+                           "activations a hidden node may get"),
+    "output_activation": (lambda v: _is_int(v) and v in ACTIVATIONS,
+                          f"an activation id from {min(ACTIVATIONS)} to {max(ACTIVATIONS)}", "activation of outputs"),
+    "checkpoint_every": (*_int_range(1, 1_000_000), "generations between checkpoints"),
+    "save_generations": (_gens_ok, "a list of generation numbers >= 1", "generations whose best genome is kept"),
+    "champion_candidates": (*_int_range(1, 1000), "best distinct genomes re-tested at the end"),
+    "champion_episodes": (*_int_range(1, 10_000), "episodes per weight when re-testing candidates"),
+    "batch_size": (*_int_range(1, 60_000), "MNIST: training images per fitness evaluation"),
+}
+REQUIRED = [k for k in SCHEMA if k != "batch_size"]
+TASK_ONLY = {"batch_size": {"mnist"}}
+OPERATOR_KEYS = ("prob_change_activation", "prob_add_node", "prob_add_connection", "prob_enable")
+
+
+def default_settings_path(task: str) -> Path:
+    return SETTINGS_DIR / f"{task}.json"
+
+
+def _read_json(path: Path, what: str) -> dict:
+    try:
+        text = Path(path).read_text("utf-8")
+    except OSError as exc:
+        raise SettingsError(f"{what} {path}: cannot read it ({exc.strerror or exc})") from None
+
+    def no_constants(name: str) -> Any:
+        raise SettingsError(f"{what} {path}: {name} is not allowed")
+
+    try:
+        doc = json.loads(text, parse_constant=no_constants)
+    except json.JSONDecodeError as exc:
+        raise SettingsError(f"{what} {path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+    if not isinstance(doc, dict):
+        raise SettingsError(f"{what} {path}: must be a JSON object of settings")
+    return doc
+
+
+def _check_keys(doc: Mapping[str, Any], origin: str) -> None:
+    for key, value in doc.items():
+        if key not in SCHEMA:
+            close = [k for k in SCHEMA if k.split("_")[-1] in key or key in k]
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise SettingsError(f"{origin}: unknown setting {key!r}{hint}; known settings: {', '.join(SCHEMA)}")
+        check, allowed, _ = SCHEMA[key]
+        if not check(value):
+            raise SettingsError(f"{origin}: {key} must be {allowed}, got {json.dumps(value)[:80]}")
+
+
+def validate(settings: Mapping[str, Any], origin: str = "settings") -> dict:
+    """Check a complete settings dict; return a plain copy.
+
+    Raises:
+        SettingsError: unknown key, missing key, bad value or inconsistent values.
+    """
+    s = dict(settings)
+    _check_keys(s, origin)
+    missing = [k for k in REQUIRED if k not in s]
+    if s.get("task") == "mnist" and "batch_size" not in s:
+        missing.append("batch_size")
+    if missing:
+        raise SettingsError(f"{origin}: missing setting(s) {', '.join(missing)}")
+    task = s["task"]
+    for key, tasks in TASK_ONLY.items():
+        if key in s and task not in tasks:
+            raise SettingsError(f"{origin}: {key} only applies to the task(s) {', '.join(sorted(tasks))}, not {task}")
+    if sum(s[k] for k in OPERATOR_KEYS) <= 0:
+        raise SettingsError(f"{origin}: at least one operator probability ({', '.join(OPERATOR_KEYS)}) must be above 0")
+    if s["elite_fraction"] + s["cull_fraction"] >= 1.0:
+        raise SettingsError(f"{origin}: elite_fraction + cull_fraction must be below 1 "
+                            f"(got {s['elite_fraction']} + {s['cull_fraction']})")
+    if s["tournament_size"] > s["population"]:
+        raise SettingsError(f"{origin}: tournament_size ({s['tournament_size']}) cannot exceed population ({s['population']})")
+    limit = TASK_SPECS[task].max_steps
+    if s["max_steps"] > limit:
+        raise SettingsError(f"{origin}: max_steps must be at most {limit} for {task}, got {s['max_steps']}")
+    if task == "mnist" and s["batch_size"] > 60_000:
+        raise SettingsError(f"{origin}: batch_size must be at most 60000 (the training set)")
+    s["weights"] = [float(w) for w in s["weights"]]
+    for k in ("prob_init_enable", "elite_fraction", "cull_fraction", "prob_objective_connections", *OPERATOR_KEYS):
+        s[k] = float(s[k])
+    s["save_generations"] = sorted(set(s["save_generations"]))
+    return s
+
+
+def load_settings(task: str, file: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> dict:
+    """Settings for a run: task defaults, then ``file``, then ``overrides``.
+
+    Args:
+        task: task name (``swingup``, ``biped``, ``mnist``, ``carracing``).
+        file: optional JSON file with any subset of the settings.
+        overrides: optional dict (``None`` values are ignored).
+
+    Returns:
+        A validated plain dict.
+    """
+    if task not in TASK_SPECS:
+        raise SettingsError(f"unknown task {task!r}; known tasks: {', '.join(sorted(TASK_SPECS))}")
+    path = default_settings_path(task)
+    s = _read_json(path, "default settings")
+    _check_keys(s, f"default settings {path.name}")
+    if file is not None:
+        user = _read_json(Path(file), "settings file")
+        _check_keys(user, f"settings file {file}")
+        if "task" in user and user["task"] != task:
+            raise SettingsError(f"settings file {file}: it is for task {user['task']!r}, but the run is for {task!r}")
+        s.update(user)
+    explicit = set(user) if file is not None else set()
+    if overrides:
+        given = {k: v for k, v in overrides.items() if v is not None}
+        _check_keys(given, "command line")
+        s.update(given)
+        explicit |= set(given)
+    # A small population with the default tournament: shrink the tournament, unless it was asked for.
+    if "tournament_size" not in explicit and _is_int(s.get("population")) and _is_int(s.get("tournament_size")):
+        s["tournament_size"] = max(1, min(s["tournament_size"], s["population"]))
+    return validate(s, f"settings for {task}")

@@ -1,0 +1,141 @@
+"""BipedalWalker through Gymnasium's ``BipedalWalker-v3``.
+
+B environments run in lock-step inside one process so that one batched
+network forward serves all of them; evaluation spreads such batches over
+processes (see :mod:`wann_viz.evaluate`). Actions are the network outputs
+clipped to [-1, 1]. An episode is fully determined by its seed
+(``env.reset(seed=seed)`` draws the terrain and the initial push).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Sequence
+
+import numpy as np
+
+from .base import Task
+from .specs import get_spec
+
+ENV_ID = "BipedalWalker-v3"
+# Drawing constants of the Gymnasium environment (world units are pixels / SCALE).
+SCALE = 30.0
+VIEWPORT_W = 600 / SCALE
+VIEWPORT_H = 400 / SCALE
+BODY_NAMES = ("hull", "thigh_1", "shin_1", "thigh_2", "shin_2")
+
+
+def make_env():
+    """One raw ``BipedalWalker-v3`` environment (wrappers removed: the task counts steps)."""
+    import gymnasium  # heavy; imported only when a biped is actually run
+
+    return gymnasium.make(ENV_ID).unwrapped
+
+
+def _bodies(env) -> list:
+    """Hull then (thigh, shin) of leg 1 and leg 2, the order of ``BODY_NAMES``."""
+    return [env.hull, *env.legs]
+
+
+@dataclass
+class BipedState:
+    """Batch state of :class:`BipedTask`.
+
+    Attributes:
+        envs: B live environments.
+        t: steps taken so far.
+        done: (B,) bool.
+        obs: (B, 24) float, latest observation of each episode.
+        seeds: the B seeds.
+    """
+
+    envs: list
+    t: int
+    done: np.ndarray
+    obs: np.ndarray
+    seeds: list = field(default_factory=list)
+
+
+class BipedTask(Task):
+    """BipedalWalker-v3 episodes in lock-step.
+
+    Args:
+        max_steps: episode limit (default 1600, the environment's own).
+    """
+
+    def __init__(self, max_steps: int | None = None):
+        self.spec = get_spec("biped")
+        self._max_steps = int(max_steps or self.spec.max_steps)
+
+    @property
+    def max_steps(self) -> int:
+        return self._max_steps
+
+    def reset(self, seeds: Sequence[int]) -> tuple[BipedState, np.ndarray]:
+        envs = [make_env() for _ in seeds]  # cheap (under 1 ms) next to an episode
+        obs = np.empty((len(envs), self.spec.n_in))
+        for i, (env, seed) in enumerate(zip(envs, seeds)):
+            obs[i], _ = env.reset(seed=int(seed))
+        return BipedState(envs, 0, np.zeros(len(envs), bool), obs, [int(s) for s in seeds]), obs.copy()
+
+    def to_actions(self, outputs: np.ndarray) -> np.ndarray:
+        """(B, 4) raw outputs -> (B, 4) actions clipped to [-1, 1]."""
+        return np.clip(outputs, -1.0, 1.0)
+
+    def step(self, state: BipedState, outputs: np.ndarray):
+        actions = np.clip(np.asarray(outputs, dtype=float), -1.0, 1.0)
+        rewards = np.zeros(len(state.envs))
+        done = state.done.copy()
+        obs = state.obs
+        for i in np.flatnonzero(~state.done):
+            o, r, terminated, truncated, _ = state.envs[i].step(actions[i])
+            obs[i] = o
+            rewards[i] = r
+            done[i] = terminated or truncated
+        state.t += 1
+        if state.t >= self._max_steps:
+            done[:] = True
+        state.done = done
+        return state, obs.copy(), rewards, done.copy()
+
+    def frame(self, state: BipedState, index: int) -> dict:
+        """Pose of episode ``index``: ``bodies`` is [x, y, angle] per body of ``BODY_NAMES``."""
+        env = state.envs[index]
+        return {
+            "bodies": [
+                [round(float(b.position[0]), 3), round(float(b.position[1]), 3), round(float(b.angle), 3)]
+                for b in _bodies(env)
+            ],
+        }
+
+    def scene(self, state: BipedState, index: int) -> dict:
+        """Terrain profile and the bodies' polygons in body coordinates (world units)."""
+        env = state.envs[index]
+        return {
+            "task": "biped",
+            "viewport": [VIEWPORT_W, VIEWPORT_H],
+            "terrain_x": [round(float(v), 3) for v in env.terrain_x],
+            "terrain_y": [round(float(v), 3) for v in env.terrain_y],
+            "body_names": list(BODY_NAMES),
+            "body_shapes": [
+                [[round(float(x), 4), round(float(y), 4)] for x, y in b.fixtures[0].shape.vertices]
+                for b in _bodies(env)
+            ],
+        }
+
+    def close(self, state: BipedState) -> None:
+        for env in state.envs:
+            env.close()
+        state.envs = []
+
+
+def frame_polygons(frame: dict, scene: dict) -> list[list[tuple[float, float]]]:
+    """World-coordinate polygons (one per body) from a frame and its scene, for drawing."""
+    polys = []
+    for (x, y, a), shape in zip(frame["bodies"], scene["body_shapes"]):
+        c, s = np.cos(a), np.sin(a)
+        polys.append([(x + c * px - s * py, y + s * px + c * py) for px, py in shape])
+    return polys
+
+
+TASK_CLASS = BipedTask

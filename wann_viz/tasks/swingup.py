@@ -1,0 +1,279 @@
+"""CartPoleSwingUp, the paper's version, in numpy and vectorized over episodes.
+
+State per episode: ``(x, x_dot, theta, theta_dot)``; ``theta = 0`` is upright,
+``pi`` hangs down. Constants and equations are those of the paper's
+environment (Gaier & Ha 2019): explicit Euler with positions updated from the
+*old* velocities, reward from the *new* state. Checked against transitions
+computed by the authors' environment (``tests/golden/swingup_transitions.npz``).
+
+:func:`transition` is the pure batched physics; :func:`step_scalar` is the same
+step on Python floats (used by the naive benchmark loop and by tests; the
+single-episode engine of :mod:`wann_viz.rollout` inlines the same arithmetic).
+:class:`SwingUpTask` wraps them behind :class:`wann_viz.tasks.base.Task`.
+Seeds must be non-negative integers (``np.random.default_rng(seed)``).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Sequence
+
+import numpy as np
+
+from .base import Task
+from .specs import get_spec
+
+GRAVITY = 9.82
+CART_MASS = 0.5
+POLE_MASS = 0.5
+TOTAL_MASS = CART_MASS + POLE_MASS
+POLE_LENGTH = 0.6
+FORCE_MAG = 10.0
+DT = 0.01
+FRICTION = 0.1
+X_LIMIT = 2.4
+MAX_STEPS = 1000
+RESET_MEAN = (0.0, 0.0, math.pi, 0.0)
+RESET_SD = 0.2
+WORLD_WIDTH = 5.0  # metres shown by the article's 600 x 600 view
+
+# Short names for the formulas below.
+_M, _MT, _L, _G, _B = POLE_MASS, TOTAL_MASS, POLE_LENGTH, GRAVITY, FRICTION
+
+
+def observe(states: np.ndarray) -> np.ndarray:
+    """Observations of states.
+
+    Args:
+        states: (B, 4) ``(x, x_dot, theta, theta_dot)``.
+
+    Returns:
+        (B, 5) ``(x, x_dot, cos(theta), sin(theta), theta_dot)``.
+    """
+    states = np.asarray(states, dtype=float)
+    theta = states[:, 2]
+    return np.stack([states[:, 0], states[:, 1], np.cos(theta), np.sin(theta), states[:, 3]], axis=1)
+
+
+def transition(states: np.ndarray, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """One physics step for a batch of episodes (pure: inputs are not modified).
+
+    Args:
+        states: (B, 4) float ``(x, x_dot, theta, theta_dot)``.
+        actions: (B,) float; clipped to [-1, 1] and scaled by ``FORCE_MAG``.
+
+    Returns:
+        ``(next_states (B, 4), observations (B, 5), rewards (B,), terminated (B,) bool)``.
+        ``terminated`` is True where the cart left the track (|x| > 2.4); the
+        1000-step limit is the caller's business.
+    """
+    st = np.asarray(states, dtype=float)
+    x, x_dot, theta, theta_dot = (np.ascontiguousarray(st[:, i]) for i in range(4))
+    cols, s, c, rewards, terminated = _advance(x, x_dot, theta, theta_dot, np.sin(theta), np.cos(theta),
+                                               np.asarray(actions, dtype=float).reshape(-1))
+    return np.stack(cols, axis=1), _observe_cols(cols, s, c), rewards, terminated
+
+
+# Coefficients of the two accelerations: the paper's formulas with the constants folded in.
+_XA_TD2_S = -2 * _M * _L
+_XA_SC = 3 * _M * _G
+_XA_DEN0, _XA_DEN_CC = 4 * _MT, 3 * _M
+_TA_TD2_SC = -3 * _M * _L
+_TA_S = 6 * _MT * _G
+_TA_DEN0, _TA_DEN_CC = 4 * _L * _MT, 3 * _M * _L
+_X_TO_ANGLE = np.pi / (2 * X_LIMIT)
+
+
+def _advance(x, x_dot, theta, theta_dot, s, c, actions):
+    """The step on contiguous (B,) columns, given s = sin(theta), c = cos(theta).
+
+    Returns:
+        ``((x, x_dot, theta, theta_dot) next, sin, cos of the next theta, rewards, terminated)``.
+    """
+    force = np.clip(actions, -1.0, 1.0)
+    force *= FORCE_MAG
+    fb = x_dot * (-_B)
+    fb += force  # F - b x_dot
+    td2_s = theta_dot * theta_dot
+    td2_s *= s  # theta_dot^2 sin
+    sc = s * c
+    cc = c * c
+    x_acc = td2_s * _XA_TD2_S
+    x_acc += sc * _XA_SC
+    x_acc += fb * 4.0
+    den = cc * (-_XA_DEN_CC)
+    den += _XA_DEN0
+    x_acc /= den
+    theta_acc = td2_s * c
+    theta_acc *= _TA_TD2_SC
+    theta_acc += s * _TA_S
+    fb *= c
+    fb *= 6.0
+    theta_acc += fb
+    den = cc * (-_TA_DEN_CC)
+    den += _TA_DEN0
+    theta_acc /= den
+    nx = x_dot * DT
+    nx += x
+    ntheta = theta_dot * DT
+    ntheta += theta
+    x_acc *= DT
+    x_acc += x_dot
+    theta_acc *= DT
+    theta_acc += theta_dot
+    ns = np.sin(ntheta)
+    nc = np.cos(ntheta)
+    rewards = nx * _X_TO_ANGLE
+    np.cos(rewards, out=rewards)
+    rewards *= nc + 1.0
+    rewards *= 0.5
+    terminated = np.abs(nx) > X_LIMIT
+    return (nx, x_acc, ntheta, theta_acc), ns, nc, rewards, terminated
+
+
+def _observe_cols(cols, s, c) -> np.ndarray:
+    obs = np.empty((len(s), 5))
+    obs[:, 0] = cols[0]
+    obs[:, 1] = cols[1]
+    obs[:, 2] = c
+    obs[:, 3] = s
+    obs[:, 4] = cols[3]
+    return obs
+
+
+def step_scalar(x: float, x_dot: float, theta: float, theta_dot: float, action: float):
+    """The same step as :func:`transition` on Python floats, for one episode.
+
+    Returns:
+        ``(x, x_dot, theta, theta_dot, reward, terminated)``.
+    """
+    force = (-1.0 if action < -1.0 else 1.0 if action > 1.0 else action) * FORCE_MAG
+    s = math.sin(theta)
+    c = math.cos(theta)
+    td2 = theta_dot * theta_dot
+    x_acc = (-2 * _M * _L * td2 * s + 3 * _M * _G * s * c + 4 * force - 4 * _B * x_dot) / (4 * _MT - 3 * _M * c * c)
+    theta_acc = (-3 * _M * _L * td2 * s * c + 6 * _MT * _G * s + 6 * (force - _B * x_dot) * c) / (
+        4 * _L * _MT - 3 * _M * _L * c * c
+    )
+    nx = x + x_dot * DT
+    ntheta = theta + theta_dot * DT
+    nx_dot = x_dot + x_acc * DT
+    ntheta_dot = theta_dot + theta_acc * DT
+    reward = (math.cos(ntheta) + 1.0) * 0.5 * math.cos(nx * (math.pi / (2 * X_LIMIT)))
+    return nx, nx_dot, ntheta, ntheta_dot, reward, (nx < -X_LIMIT or nx > X_LIMIT)
+
+
+def initial_states(seeds: Sequence[int]) -> np.ndarray:
+    """Reset states, one per seed, each from its own ``np.random.default_rng(seed)``.
+
+    So an episode's start depends only on its seed, never on the rest of the batch.
+
+    Returns:
+        (B, 4) float ``(x, x_dot, theta, theta_dot)`` ~ N((0, 0, pi, 0), 0.2).
+    """
+    seeds = np.asarray([int(s) for s in seeds], dtype=np.int64)
+    # Sweeps repeat each seed once per weight: draw each distinct seed once (a generator costs ~50 us).
+    unique, inverse = np.unique(seeds, return_inverse=True)
+    draws = np.empty((len(unique), 4))
+    for i, seed in enumerate(unique.tolist()):
+        draws[i] = np.random.default_rng(seed).normal(RESET_MEAN, RESET_SD)
+    return draws[inverse.reshape(-1)]
+
+
+@dataclass
+class SwingUpState:
+    """Batch state of :class:`SwingUpTask`.
+
+    Attributes:
+        cols: four (B,) arrays ``x, x_dot, theta, theta_dot``; frozen once an episode is done.
+        sin, cos: (B,) sin and cos of theta (kept: the next step needs them).
+        t: steps taken so far.
+        done: (B,) bool, episodes that have ended.
+    """
+
+    cols: tuple
+    sin: np.ndarray
+    cos: np.ndarray
+    t: int
+    done: np.ndarray
+
+    @property
+    def states(self) -> np.ndarray:
+        """(B, 4) ``(x, x_dot, theta, theta_dot)``."""
+        return np.stack(self.cols, axis=1)
+
+
+class SwingUpTask(Task):
+    """Batched CartPoleSwingUp behind the :class:`Task` interface.
+
+    Args:
+        max_steps: episode limit (default 1000, the paper's).
+    """
+
+    vectorized = True
+    # Once this fraction of the batch has finished, only the running episodes are stepped.
+    compact_fraction = 0.1
+
+    def __init__(self, max_steps: int = MAX_STEPS):
+        self.spec = get_spec("swingup")
+        self._max_steps = int(max_steps)
+
+    @property
+    def max_steps(self) -> int:
+        return self._max_steps
+
+    def reset(self, seeds: Sequence[int]) -> tuple[SwingUpState, np.ndarray]:
+        states = initial_states(seeds)
+        cols = tuple(np.ascontiguousarray(states[:, i]) for i in range(4))
+        s, c = np.sin(cols[2]), np.cos(cols[2])
+        return SwingUpState(cols, s, c, 0, np.zeros(len(states), bool)), _observe_cols(cols, s, c)
+
+    def to_actions(self, outputs: np.ndarray) -> np.ndarray:
+        """(B, 1) raw outputs -> (B, 1) actions clipped to [-1, 1]."""
+        return np.clip(outputs, -1.0, 1.0)
+
+    def step(self, state: SwingUpState, outputs: np.ndarray):
+        was_done = state.done
+        actions = np.asarray(outputs, dtype=float)[:, 0]
+        n_done = int(np.count_nonzero(was_done))
+        if n_done == 0:
+            cols, s, c, rewards, terminated = _advance(*state.cols, state.sin, state.cos, actions)
+        else:
+            # Finished episodes stay where they ended and earn nothing.
+            cols = tuple(a.copy() for a in state.cols)
+            s, c = state.sin.copy(), state.cos.copy()
+            rewards = np.zeros(len(was_done))
+            terminated = np.zeros(len(was_done), bool)
+            if n_done >= self.compact_fraction * len(was_done):
+                run = np.flatnonzero(~was_done)  # step only the running episodes
+                new = _advance(*(a[run] for a in state.cols), state.sin[run], state.cos[run], actions[run])
+                for dst, src in zip(cols, new[0]):
+                    dst[run] = src
+                s[run], c[run], rewards[run], terminated[run] = new[1:]
+            else:
+                new = _advance(*state.cols, state.sin, state.cos, actions)
+                run = ~was_done
+                for dst, src in zip(cols, new[0]):
+                    dst[run] = src[run]
+                s[run], c[run], rewards[run], terminated[run] = (a[run] for a in new[1:])
+        t = state.t + 1
+        done = was_done | terminated
+        if t >= self._max_steps:
+            done = np.ones_like(done)
+        return SwingUpState(cols, s, c, t, done), _observe_cols(cols, s, c), rewards, done
+
+    def frame(self, state: SwingUpState, index: int) -> dict:
+        x, theta = state.cols[0][index], state.cols[2][index]
+        return {"x": round(float(x), 4), "theta": round(float(theta), 4)}
+
+    def scene(self, state: SwingUpState | None = None, index: int = 0) -> dict:
+        return {
+            "task": "swingup",
+            "world_width": WORLD_WIDTH,
+            "x_limit": X_LIMIT,
+            "pole_length": POLE_LENGTH,
+        }
+
+
+TASK_CLASS = SwingUpTask
