@@ -1,32 +1,24 @@
-"""WANN Explorer: start the app with ``python app.py`` and browse http://127.0.0.1:8050."""
+"""WANN Explorer: ``python app.py`` then open http://127.0.0.1:8050.
+
+Options: ``--host``, ``--port``, ``--debug`` (Dash dev tools and reloading).
+"""
+
+from __future__ import annotations
 
 import argparse
-import html
-from pathlib import Path
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
-from wann_viz import load_genome
-
-GENOMES = Path(__file__).parent / "saved_genomes"
+from wann_viz.ui import create_app
 
 
-class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self):  # noqa: N802
-        rows = "".join(f"<li>{html.escape(str(load_genome(p)))}</li>" for p in sorted(GENOMES.glob("*.json")))
-        body = f"<html><body><h1>WANN Explorer</h1><ul>{rows}</ul></body></html>".encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.end_headers()
-        self.wfile.write(body)
-
-
-def main():
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--host", default="127.0.0.1")
-    parser.add_argument("--port", type=int, default=8050)
-    args = parser.parse_args()
-    print(f"WANN Explorer on http://{args.host}:{args.port}")
-    HTTPServer((args.host, args.port), _Handler).serve_forever()
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description="Serve the WANN Explorer (Dash).")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, default=8050, help="port (default 8050)")
+    parser.add_argument("--debug", action="store_true", help="Dash dev tools and hot reload")
+    args = parser.parse_args(argv)
+    app = create_app()
+    print(f"WANN Explorer on http://{args.host}:{args.port}", flush=True)
+    app.run(host=args.host, port=args.port, debug=args.debug)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,502 @@
+/*
+ * WANN Explorer player: animates an episode computed once by the server.
+ *
+ * The server sends a payload (see wann_viz/ui/episodes.py) with float32
+ * arrays in base64: cum_return (T), nodes (T x N), frames (T+1 per field).
+ * A requestAnimationFrame loop advances the frame index at up to 50 fps and
+ * draws the task on <canvas id="stage-canvas">, the readouts, the step
+ * scrubber and the network's node values (halos on a canvas under the
+ * #network-graph figure; the "nodes" trace's hover texts updated in place).
+ * No server round trip per frame.
+ *
+ * window.wannPlayer is the only global; clientside callbacks
+ * (wann_clientside.js) call load/append/play/pause/restart/hold/seek.
+ */
+(function () {
+  'use strict';
+
+  var FRAME_MS = 20;            // 50 fps at most
+  var HALO_MIN = 14, HALO_GAIN = 24;  // as halo_size() in wann_viz/ui/figures.py
+  var POSITIVE = '#2166ac', NEGATIVE = '#b2182b', ZERO = '#9e9e9e';
+  var HOVER_EVERY = 5;          // hover text refresh while playing (frames)
+
+  var ep = null;                // decoded episode
+  var frame = 0, pos = 0;       // current frame (int) and fractional play position
+  var playing = false, hold = null, speed = 1, active = true;
+  var last = null, dirty = true;
+  var message = null;           // text drawn instead of an episode
+  var net = {gd: null, data: null, canvas: null, nodes: -1, prefixes: null, drawnKey: null, hoverAt: -1, hoverKey: null};
+  var stats = {loads: 0, appends: 0, lastLoad: null, draws: 0};
+
+  function decode(b64) {
+    if (!b64) return new Float32Array(0);
+    var bin = atob(b64), n = bin.length, bytes = new Uint8Array(n);
+    for (var i = 0; i < n; i++) bytes[i] = bin.charCodeAt(i);
+    return new Float32Array(bytes.buffer);
+  }
+
+  function concat(a, b) {
+    var out = new Float32Array(a.length + b.length);
+    out.set(a, 0);
+    out.set(b, a.length);
+    return out;
+  }
+
+  function decodeFrames(f) {
+    if (!f) return {};
+    if (f.bodies !== undefined) return {bodies: decode(f.bodies), nBodies: f.n_bodies || 5};
+    return {x: decode(f.x), theta: decode(f.theta)};
+  }
+
+  function lastFrame() {  // the highest frame index available now
+    return ep ? ep.steps : 0;
+  }
+
+  function ended() {
+    return !!(ep && ep.complete && frame >= ep.steps);
+  }
+
+  // ----- loading ---------------------------------------------------------------------
+  function load(p) {
+    if (!p) return;
+    if (p.error) {
+      hold = null;
+      dirty = true;
+      return;
+    }
+    stats.loads += 1;
+    if (p.unsupported) {
+      ep = null; playing = false; hold = null; frame = 0; pos = 0;
+      message = p.message || 'This task has no live view.';
+      stats.lastLoad = {id: p.id, nonce: p.nonce, t: performance.now(), firstDraw: null};
+      draw();
+      return;
+    }
+    var e = {
+      id: p.id, task: p.task, nNodes: p.n_nodes, steps: p.steps, complete: !!p.complete,
+      length: p.length, finalReturn: p.final_return, maxSteps: p.max_steps,
+      cum: decode(p.cum_return), nodes: decode(p.nodes), frames: decodeFrames(p.frames),
+      scene: p.scene || {}, request: p.request || null, seed: p.seed
+    };
+    if (ep && p.id === ep.id && !(p.start_frame > 0)) {
+      // The same episode again (e.g. the slider moved while tuned weights are in use): keep playing.
+      ep.request = e.request;
+      if (e.steps > ep.steps) { e.request = ep.request; ep = e; }
+      dirty = true;
+      return;
+    }
+    var cont = p.start_frame > 0 && ep !== null;
+    message = null;
+    ep = e;
+    if (cont) {
+      frame = Math.min(p.start_frame, e.steps);  // the weight changed here; continue
+    } else {
+      frame = 0;
+      playing = !!p.autoplay;
+    }
+    pos = frame;
+    hold = null;
+    last = null;
+    stats.lastLoad = {id: p.id, nonce: p.nonce, t: performance.now(), firstDraw: null, startFrame: frame};
+    draw();
+  }
+
+  function append(t) {
+    if (!t || !ep || t.id !== ep.id || t.error) return false;
+    if (t.step_offset !== ep.steps) return false;
+    ep.cum = concat(ep.cum, decode(t.cum_return));
+    ep.nodes = concat(ep.nodes, decode(t.nodes));
+    var f = decodeFrames(t.frames);
+    if (ep.frames.bodies) ep.frames.bodies = concat(ep.frames.bodies, f.bodies);
+    else { ep.frames.x = concat(ep.frames.x, f.x); ep.frames.theta = concat(ep.frames.theta, f.theta); }
+    ep.steps = t.steps;
+    ep.complete = !!t.complete;
+    ep.length = t.length;
+    ep.finalReturn = t.final_return;
+    stats.appends += 1;
+    dirty = true;
+    return true;
+  }
+
+  // ----- controls -----------------------------------------------------------------------
+  function play() {
+    if (!ep) return;
+    if (ended()) { frame = 0; pos = 0; }
+    playing = true; last = null; dirty = true;
+  }
+  function pause() { playing = false; dirty = true; }
+  function restart() {
+    if (!ep) return;
+    frame = 0; pos = 0; playing = true; last = null; dirty = true;
+  }
+  function seek(f) {
+    if (!ep) return;
+    f = Math.max(0, Math.min(lastFrame(), Math.round(Number(f) || 0)));
+    frame = f; pos = f; dirty = true;
+  }
+  function setSpeed(s) {
+    s = Number(s);
+    if (s > 0 && s <= 16) speed = s;
+  }
+  function setHold(f) { hold = f; frame = Math.min(f, lastFrame()); pos = frame; dirty = true; }
+  function setActive(a) { active = !!a; dirty = true; }
+
+  // ----- drawing -------------------------------------------------------------------------
+  function canvas() {
+    return document.getElementById('stage-canvas');
+  }
+
+  function fmt(v, d) {
+    if (v === null || v === undefined) return '—';
+    if (!isFinite(v)) return String(v);
+    return Number(v).toFixed(d === undefined ? 1 : d);
+  }
+
+  function returnAt(f) {
+    if (!ep || f <= 0) return 0;
+    return ep.cum[Math.min(f, ep.steps) - 1];
+  }
+
+  function weightAt(f) {
+    var r = ep && ep.request;
+    if (!r) return null;
+    if (r.base !== 'shared' || (r.edits && Object.keys(r.edits).length)) return null;
+    if (!r.schedule) return r.weight;
+    var w = r.schedule[0][1];
+    for (var i = 0; i < r.schedule.length; i++) if (r.schedule[i][0] <= f) w = r.schedule[i][1];
+    return w;
+  }
+
+  function setText(id, text) {
+    var el = document.getElementById(id);
+    if (el && el.textContent !== text) el.textContent = text;
+  }
+
+  function statusText() {
+    if (!ep) return message ? '' : 'waiting for an episode…';
+    if (hold !== null) return 'applying the new weight…';
+    if (ended()) return 'episode over';
+    if (playing && frame >= lastFrame() && !ep.complete) return 'computing the rest…';
+    return playing ? 'playing' : 'paused';
+  }
+
+  function drawReadouts() {
+    if (!ep) {
+      setText('step-readout', 'step 0 / 0');
+      setText('return-now', '—');
+      setText('return-final', '—');
+      setText('player-status', statusText());
+      return;
+    }
+    var total = ep.complete ? String(ep.length) : (ep.maxSteps + ' max');
+    setText('step-readout', 'step ' + frame + ' / ' + total);
+    setText('return-now', fmt(returnAt(frame), 2));
+    setText('return-final', ep.complete ? fmt(ep.finalReturn, 2) : 'computing…');
+    setText('player-status', statusText());
+    var sc = document.getElementById('scrubber');
+    if (sc) {
+      var mx = String(ep.complete ? ep.length : ep.steps);
+      if (sc.max !== mx) sc.max = mx;
+      if (document.activeElement !== sc || playing) {
+        if (sc.value !== String(frame)) sc.value = String(frame);
+      }
+    }
+  }
+
+  function overlay(ctx, lines) {
+    ctx.save();
+    ctx.font = '14px system-ui, sans-serif';
+    ctx.fillStyle = 'rgba(255,255,255,0.8)';
+    ctx.fillRect(6, 6, 230, 8 + 18 * lines.length);
+    ctx.fillStyle = '#222';
+    for (var i = 0; i < lines.length; i++) ctx.fillText(lines[i], 12, 24 + 18 * i);
+    ctx.restore();
+  }
+
+  function infoLines() {
+    var w = weightAt(frame);
+    return [
+      'step ' + frame + (ep.complete ? ' / ' + ep.length : ''),
+      'return ' + fmt(returnAt(frame), 1),
+      w === null ? 'own connection weights' : 'shared weight ' + fmt(w, 2)
+    ];
+  }
+
+  function drawSwingup(cv, ctx) {
+    var W = 600, H = 600;
+    if (cv.width !== W || cv.height !== H) { cv.width = W; cv.height = H; }
+    var sc = ep.scene, S = W / (sc.world_width || 5);   // 120 px per metre
+    var L = sc.pole_length || 0.6, xl = sc.x_limit || 2.4;
+    var x = ep.frames.x[frame], th = ep.frames.theta[frame];
+    var trackY = H * 0.6;
+    var cartW = 0.5 * S, cartH = 0.25 * S, wheelR = 0.06 * S;
+    var cx = W / 2 + x * S, cy = trackY - wheelR * 2 - cartH / 2;   // cart centre = the pole's axle
+    ctx.clearRect(0, 0, W, H);
+    ctx.fillStyle = '#fbfbf8';
+    ctx.fillRect(0, 0, W, H);
+    // Track and its limits.
+    ctx.strokeStyle = '#555'; ctx.lineWidth = 2;
+    ctx.beginPath(); ctx.moveTo(0, trackY); ctx.lineTo(W, trackY); ctx.stroke();
+    ctx.strokeStyle = '#c0392b'; ctx.lineWidth = 3;
+    [-xl, xl].forEach(function (lim) {
+      var px = W / 2 + lim * S;
+      ctx.beginPath(); ctx.moveTo(px, trackY - 18); ctx.lineTo(px, trackY + 6); ctx.stroke();
+    });
+    // Cart and wheels.
+    ctx.fillStyle = '#2d3e50';
+    ctx.fillRect(cx - cartW / 2, cy - cartH / 2, cartW, cartH);
+    ctx.fillStyle = '#111';
+    [-0.3, 0.3].forEach(function (k) {
+      ctx.beginPath(); ctx.arc(cx + k * cartW, trackY - wheelR, wheelR, 0, 2 * Math.PI); ctx.fill();
+    });
+    // Pole from the axle (theta = 0 is upright) and the bob at its tip.
+    var tx = cx + Math.sin(th) * L * S, ty = cy - Math.cos(th) * L * S;
+    ctx.strokeStyle = '#c8a165'; ctx.lineWidth = 8; ctx.lineCap = 'round';
+    ctx.beginPath(); ctx.moveTo(cx, cy); ctx.lineTo(tx, ty); ctx.stroke();
+    ctx.fillStyle = '#8e5a2b';
+    ctx.beginPath(); ctx.arc(tx, ty, 0.06 * S, 0, 2 * Math.PI); ctx.fill();
+    ctx.fillStyle = '#ddd';
+    ctx.beginPath(); ctx.arc(cx, cy, 4, 0, 2 * Math.PI); ctx.fill();
+    overlay(ctx, infoLines());
+  }
+
+  var LEG_COLOURS = [['#9f8ce6', '#5b4a99'], ['#7c69c7', '#40306f']];
+
+  function drawBiped(cv, ctx) {
+    var W = 600, H = 400;
+    if (cv.width !== W || cv.height !== H) { cv.width = W; cv.height = H; }
+    var sc = ep.scene, vw = (sc.viewport || [20, 13.333])[0], S = W / vw;
+    var nb = ep.frames.nBodies, b = ep.frames.bodies, o = frame * nb * 3;
+    var hullX = b[o];
+    var scroll = hullX - vw / 4;
+    function px(x) { return (x - scroll) * S; }
+    function py(y) { return H - y * S; }
+    var grad = ctx.createLinearGradient(0, 0, 0, H);
+    grad.addColorStop(0, '#dfe8ff'); grad.addColorStop(1, '#f7f9ff');
+    ctx.fillStyle = grad; ctx.fillRect(0, 0, W, H);
+    // Terrain.
+    var tx = sc.terrain_x || [], ty = sc.terrain_y || [];
+    ctx.fillStyle = '#7fb36a'; ctx.strokeStyle = '#4e7d3e'; ctx.lineWidth = 2;
+    ctx.beginPath(); ctx.moveTo(0, H);
+    var started = false;
+    for (var i = 0; i < tx.length; i++) {
+      if (tx[i] < scroll - 1 || tx[i] > scroll + vw + 1) continue;
+      ctx.lineTo(px(tx[i]), py(ty[i])); started = true;
+    }
+    ctx.lineTo(W, H); ctx.closePath(); if (started) { ctx.fill(); }
+    // Distance marks every 10 units.
+    ctx.fillStyle = '#35552a'; ctx.font = '11px system-ui, sans-serif';
+    for (var m = Math.ceil(scroll / 10) * 10; m < scroll + vw; m += 10) {
+      ctx.fillRect(px(m) - 1, H - 14, 2, 10);
+      ctx.fillText(String(m), px(m) + 3, H - 4);
+    }
+    // Bodies: the far leg first, then the near leg, then the hull.
+    var shapes = sc.body_shapes || [];
+    var order = [3, 4, 1, 2, 0];
+    order.forEach(function (k) {
+      if (k >= nb || !shapes[k]) return;
+      var bx = b[o + 3 * k], by = b[o + 3 * k + 1], ba = b[o + 3 * k + 2];
+      var c = Math.cos(ba), s = Math.sin(ba);
+      ctx.beginPath();
+      shapes[k].forEach(function (v, j) {
+        var wx = bx + c * v[0] - s * v[1], wy = by + s * v[0] + c * v[1];
+        if (j === 0) ctx.moveTo(px(wx), py(wy)); else ctx.lineTo(px(wx), py(wy));
+      });
+      ctx.closePath();
+      var col = k === 0 ? ['#8066e6', '#4d3d8c'] : LEG_COLOURS[k <= 2 ? 0 : 1];
+      ctx.fillStyle = col[0]; ctx.strokeStyle = col[1]; ctx.lineWidth = 1.5;
+      ctx.fill(); ctx.stroke();
+    });
+    overlay(ctx, infoLines());
+  }
+
+  function drawMessage(cv, ctx) {
+    ctx.fillStyle = '#fbfbf8'; ctx.fillRect(0, 0, cv.width, cv.height);
+  }
+
+  function drawStage() {
+    var cv = canvas();
+    if (!cv) return;
+    var ctx = cv.getContext('2d');
+    if (!ep) { drawMessage(cv, ctx); return; }
+    if (ep.task === 'swingup') drawSwingup(cv, ctx);
+    else if (ep.task === 'biped') drawBiped(cv, ctx);
+  }
+
+  // ----- network lighting -------------------------------------------------------------------
+  function graphDiv() {
+    var host = document.getElementById('network-graph');
+    return host ? host.querySelector('.js-plotly-plot') : null;
+  }
+
+  function findTraces(gd) {
+    if (gd !== net.gd && gd.on) {
+      // A pan or zoom redraws the points from calcdata: light them again.
+      gd.on('plotly_afterplot', function () { net.drawnKey = null; dirty = true; });
+      gd.on('plotly_relayout', function () { net.drawnKey = null; dirty = true; });
+    }
+    net.gd = gd; net.data = gd.data; net.nodes = -1; net.prefixes = null; net.drawnKey = null; net.hoverKey = null;
+    for (var i = 0; i < gd.data.length; i++) {
+      if (gd.data[i].meta === 'nodes') net.nodes = i;
+    }
+    if (net.nodes >= 0) {
+      var ht = gd.data[net.nodes].hovertext || [];
+      net.prefixes = ht.map(function (t) {
+        var k = String(t).lastIndexOf('value: ');
+        return k >= 0 ? String(t).slice(0, k) : String(t) + '<br>';
+      });
+    }
+  }
+
+  function haloSize(v) {
+    if (isNaN(v)) return 0;
+    if (!isFinite(v)) return HALO_MIN + HALO_GAIN;
+    return HALO_MIN + HALO_GAIN * Math.tanh(Math.abs(v));
+  }
+
+  function fmtValue(v) {
+    if (isNaN(v)) return 'nan';
+    if (!isFinite(v)) return v > 0 ? 'inf' : '-inf';
+    return Number(v.toPrecision(4)).toString();
+  }
+
+  function circlePath(r) {
+    var t = r.toFixed(2);
+    return 'M' + t + ',0A' + t + ',' + t + ' 0 1,1 0,-' + t + 'A' + t + ',' + t + ' 0 0,1 ' + t + ',0Z';
+  }
+
+  function haloCanvas(gd) {
+    // A canvas under Plotly's (transparent) SVG: repainting it is cheap, unlike the SVG.
+    var box = gd.querySelector('.svg-container');
+    if (!box) return null;
+    var cv = net.canvas;
+    if (!cv || cv.parentNode !== box) {
+      cv = box.querySelector('canvas.wann-halo') || document.createElement('canvas');
+      cv.className = 'wann-halo';
+      if (cv.parentNode !== box) box.insertBefore(cv, box.firstChild);
+      net.canvas = cv;
+    }
+    var fl = gd._fullLayout, dpr = window.devicePixelRatio || 1;
+    var w = Math.round(fl.width * dpr), h = Math.round(fl.height * dpr);
+    if (cv.width !== w || cv.height !== h) {
+      cv.width = w; cv.height = h;
+      cv.style.width = fl.width + 'px'; cv.style.height = fl.height + 'px';
+    }
+    return cv;
+  }
+
+  /*
+   * Light the network up at the current frame: halos on a canvas under the
+   * figure, and the nodes' hover texts in place. Plotly.restyle would redraw
+   * the whole SVG figure (tens of ms for the biped), too slow at 50 fps.
+   */
+  function lightNetwork(force) {
+    var gd = graphDiv();
+    if (!gd || !gd.data || !gd.calcdata || !gd._fullLayout || !gd._fullLayout.xaxis) return;
+    if (gd !== net.gd || gd.data !== net.data) findTraces(gd);
+    if (net.nodes < 0) return;
+    var key = (ep ? ep.id : 'none') + ':' + frame;
+    if (!force && key === net.drawnKey && (playing || key === net.hoverKey)) return;
+    var cv = haloCanvas(gd);
+    if (!cv) return;
+    var ctx = cv.getContext('2d'), dpr = window.devicePixelRatio || 1;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, cv.width, cv.height);
+    net.drawnKey = key;
+    var nodeTrace = gd.data[net.nodes], nodeCd = gd.calcdata[net.nodes];
+    if (!ep || !nodeCd || nodeCd.length !== ep.nNodes || (nodeTrace.x || []).length !== ep.nNodes) return;
+    var n = ep.nNodes, row = Math.max(0, Math.min(frame, ep.steps - 1)) * n;
+    var fl = gd._fullLayout, xa = fl.xaxis, ya = fl.yaxis;
+    ctx.save();
+    ctx.beginPath(); ctx.rect(xa._offset, ya._offset, xa._length, ya._length); ctx.clip();
+    ctx.globalAlpha = 0.35;
+    for (var i = 0; i < n; i++) {
+      var v = ep.nodes[row + i], r = haloSize(v) / 2;
+      if (!(r > 0)) continue;
+      ctx.fillStyle = v > 0 ? POSITIVE : (v < 0 ? NEGATIVE : ZERO);
+      ctx.beginPath();
+      ctx.arc(xa._offset + xa.l2p(nodeTrace.x[i]), ya._offset + ya.l2p(nodeTrace.y[i]), r, 0, 2 * Math.PI);
+      ctx.fill();
+    }
+    ctx.restore();
+    if (key !== net.hoverKey && (!playing || force || Math.abs(frame - net.hoverAt) >= HOVER_EVERY)) {
+      var texts = nodeTrace.hovertext;
+      for (var j = 0; j < n; j++) {
+        var text = net.prefixes[j] + 'value: ' + fmtValue(ep.nodes[row + j]);
+        texts[j] = text;
+        nodeCd[j].htx = text;  // what Plotly's hover label reads
+      }
+      net.hoverAt = frame;
+      net.hoverKey = key;
+    }
+  }
+
+  function draw() {
+    drawStage();
+    drawReadouts();
+    try { lightNetwork(false); } catch (err) { /* the graph is being replaced; next frame */ }
+    dirty = false;
+    stats.draws += 1;
+    if (stats.lastLoad && stats.lastLoad.firstDraw === null) stats.lastLoad.firstDraw = performance.now();
+  }
+
+  // ----- loop -------------------------------------------------------------------------------
+  function tick(now) {
+    if (last === null) last = now;
+    var dt = Math.min(now - last, 200);
+    last = now;
+    if (ep && playing && hold === null && active) {
+      var limit = lastFrame();
+      if (frame < limit) {
+        pos += (dt / FRAME_MS) * speed;
+        var f = Math.min(Math.floor(pos), limit);
+        if (f !== frame) { frame = f; dirty = true; }
+      }
+      if (frame >= limit) {
+        pos = frame;
+        if (ep.complete) { playing = false; dirty = true; }
+      }
+    }
+    var gd = graphDiv();
+    if (gd && gd.data && gd.data !== net.data) dirty = true;  // a new network figure: light it again
+    if (dirty && active) draw();
+    else if (dirty) drawReadouts();
+    window.requestAnimationFrame(tick);
+  }
+  window.requestAnimationFrame(tick);
+
+  // The step scrubber is plain DOM: seek on every input event, no server involved.
+  document.addEventListener('input', function (ev) {
+    if (ev.target && ev.target.id === 'scrubber') seek(ev.target.value);
+  });
+
+  window.wannPlayer = {
+    load: load, append: append, play: play, pause: pause, restart: restart, seek: seek,
+    hold: setHold, setSpeed: setSpeed, setActive: setActive,
+    nodeValues: function (f) {  // (N,) node values at frame f (default: the current frame)
+      if (!ep) return null;
+      f = f === undefined ? frame : f;
+      var row = Math.max(0, Math.min(f, ep.steps - 1)) * ep.nNodes;
+      return Array.from(ep.nodes.subarray(row, row + ep.nNodes));
+    },
+    frameData: function (f) {  // what is drawn at frame f: swing-up {x, theta}; biped {bodies: (5 x 3)}
+      if (!ep) return null;
+      f = f === undefined ? frame : f;
+      if (ep.frames.bodies) {
+        var k = ep.frames.nBodies * 3;
+        return {bodies: Array.from(ep.frames.bodies.subarray(f * k, f * k + k))};
+      }
+      return {x: ep.frames.x[f], theta: ep.frames.theta[f]};
+    },
+    state: function () {
+      return {
+        id: ep ? ep.id : null, task: ep ? ep.task : null, frame: frame, steps: ep ? ep.steps : 0,
+        length: ep ? ep.length : null, complete: ep ? ep.complete : false, playing: playing,
+        holding: hold !== null, ended: ended(), request: ep ? ep.request : null,
+        returnNow: ep ? returnAt(frame) : null, finalReturn: ep ? ep.finalReturn : null,
+        message: message, speed: speed, loads: stats.loads, appends: stats.appends, draws: stats.draws,
+        lastLoad: stats.lastLoad, weightNow: ep ? weightAt(frame) : null
+      };
+    }
+  };
+})();

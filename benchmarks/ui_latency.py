@@ -1,0 +1,225 @@
+"""UI latency of the WANN Explorer, measured in a real browser against the real app.
+
+Usage::
+
+    python benchmarks/ui_latency.py [--tries 20] [--start-tries 20]
+
+Measures (medians over ``--tries``):
+
+* app start to serving: ``python app.py`` spawned -> first 200 from ``/_dash-layout``;
+* slider release -> the new episode's first frame drawn, swing-up (target 150 ms) and
+  biped (target 1 s). Each try drags the "Shared weight" slider with the mouse to a
+  weight not used before (no cache hits), with the player paused at step 0 so the
+  change starts a new episode; the times are taken inside the page
+  (``pointerup`` -> the player's first draw of the new episode);
+* for information: a weight change mid-episode (release -> the player continues
+  with the new weight) and the playback rate (frames drawn per second).
+
+Needs Chromium at /usr/bin/chromium and the ``playwright`` Python package.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_app(port: int) -> tuple[subprocess.Popen, float]:
+    """Spawn the app; return it and the seconds until it served its layout."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    log = tempfile.TemporaryFile()
+    t0 = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=log,
+                            stderr=subprocess.STDOUT)
+    while True:
+        if proc.poll() is not None:
+            log.seek(0)
+            raise RuntimeError(log.read().decode(errors="replace")[-2000:])
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_dash-layout", timeout=2) as r:
+                if r.status == 200:
+                    return proc, time.perf_counter() - t0
+        except OSError:
+            time.sleep(0.02)
+        if time.perf_counter() - t0 > 60:
+            proc.kill()
+            raise RuntimeError("the app did not start within 60 s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+
+
+INSTALL_RELEASE_CLOCK = """() => {
+  if (window.__releaseClock) return;
+  window.__releaseClock = true;
+  window.addEventListener('pointerup', () => { window.__release = performance.now(); }, true);
+}"""
+
+
+def drag_slider(page, fraction: float) -> None:
+    thumb = page.get_by_label("Shared weight")
+    box = thumb.bounding_box()
+    track = page.locator("#weight-slider .dash-slider-root").bounding_box()
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + box["width"] / 2, y)
+    page.mouse.down()
+    page.mouse.move(track["x"] + fraction * track["width"], y, steps=4)
+    page.mouse.up()
+
+
+def state(page) -> dict:
+    return page.evaluate("window.wannPlayer.state()")
+
+
+def fresh_release_latency(page, fraction: float, seen: set) -> float | None:
+    """Slider release -> first frame of the new episode (ms), player paused at step 0 before."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.evaluate("window.wannPlayer.pause(); window.wannPlayer.seek(0);")
+    old = state(page)["id"]
+    drag_slider(page, fraction)
+    try:
+        page.wait_for_function(
+            "(old) => { const s = window.wannPlayer.state();"
+            " return s.id !== old && s.lastLoad && s.lastLoad.firstDraw !== null; }", arg=old, timeout=20_000)
+    except PlaywrightTimeout:
+        return None  # the slider landed on the weight it had: no new episode
+    s = state(page)
+    weight = s["request"]["weight"]
+    if weight in seen:
+        return None  # the slider landed on a weight already run: a cache hit would not be fair
+    seen.add(weight)
+    return s["lastLoad"]["firstDraw"] - page.evaluate("window.__release")
+
+
+def wait_complete(page) -> None:
+    page.wait_for_function("window.wannPlayer.state().complete", timeout=60_000)
+
+
+def mid_episode_latency(page, fraction: float) -> float | None:
+    """Slider release during playback -> the player continues with the new weight (ms)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    page.evaluate("window.wannPlayer.seek(0); window.wannPlayer.play();")
+    page.wait_for_function("window.wannPlayer.state().frame > 20")
+    old = state(page)["id"]
+    drag_slider(page, fraction)
+    try:
+        page.wait_for_function(
+            "(old) => { const s = window.wannPlayer.state(); return s.id !== old && !s.holding"
+            " && s.lastLoad.firstDraw !== null; }", arg=old, timeout=20_000)
+    except PlaywrightTimeout:
+        return None  # same weight as before: nothing to do
+    s = state(page)
+    return s["lastLoad"]["firstDraw"] - page.evaluate("window.__release")
+
+
+def playback_fps(page, seconds: float = 2.0) -> float:
+    page.evaluate("window.wannPlayer.seek(0); window.wannPlayer.play();")
+    d0 = state(page)["draws"]
+    page.wait_for_timeout(int(seconds * 1000))
+    return (state(page)["draws"] - d0) / seconds
+
+
+def fractions(n: int, offset: float) -> list[float]:
+    """n distinct slider positions spread over the track."""
+    return [0.06 + ((i * 0.37 + offset) % 0.88) for i in range(n)]
+
+
+def summary(values: list[float]) -> tuple[float, float]:
+    values = sorted(values)
+    return statistics.median(values), values[min(len(values) - 1, int(round(0.9 * (len(values) - 1))))]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--tries", type=int, default=20, help="tries per browser measure (default 20)")
+    parser.add_argument("--start-tries", type=int, default=20, help="app starts to time (default 20)")
+    args = parser.parse_args(argv)
+    if not Path(CHROMIUM).exists():
+        print(f"{CHROMIUM} is missing: apt-get install chromium", file=sys.stderr)
+        return 2
+    from playwright.sync_api import sync_playwright
+
+    rows = []
+    starts = []
+    for _ in range(args.start_tries):
+        proc, seconds = start_app(free_port())
+        starts.append(seconds * 1000)
+        stop(proc)
+    rows.append(("app start -> serving", starts, 5000))
+
+    port = free_port()
+    proc, _ = start_app(port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1200})
+            for task, query, target, offset in (("swing-up", "?genome=swingup-authors", 150, 0.0),
+                                                 ("biped", "?genome=biped-authors", 1000, 0.011)):
+                page.goto(base + "/" + query)
+                page.wait_for_function("window.wannPlayer && window.wannPlayer.state().loads > 0")
+                page.evaluate(INSTALL_RELEASE_CLOCK)
+                wait_complete(page)
+                seen = {state(page)["request"]["weight"]}
+                times = []
+                for fraction in fractions(args.tries * 2, offset):
+                    if len(times) == args.tries:
+                        break
+                    ms = fresh_release_latency(page, fraction, seen)
+                    wait_complete(page)  # let a long episode's second part finish before the next try
+                    if ms is not None:
+                        times.append(ms)
+                rows.append((f"slider release -> new {task} episode's first frame", times, target))
+                mids = []
+                for fraction in fractions(max(5, args.tries // 2), offset + 0.5):
+                    ms = mid_episode_latency(page, fraction)
+                    wait_complete(page)
+                    if ms is not None:
+                        mids.append(ms)
+                rows.append((f"slider release mid-episode -> {task} continues (info)", mids, None))
+                fps = [playback_fps(page) for _ in range(3)]
+                rows.append((f"{task} playback, frames drawn per second (info)", fps, None))
+            browser.close()
+    finally:
+        stop(proc)
+
+    print(f"\nWANN Explorer UI latency ({os.cpu_count()} CPUs; medians over the tries)\n")
+    print("| measure | tries | median | p90 | target | ok |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for name, values, target in rows:
+        med, p90 = summary(values)
+        unit = "" if "per second" in name else " ms"
+        ok = "" if target is None else ("yes" if med <= target else "NO")
+        tgt = "" if target is None else f"<= {target} ms"
+        print(f"| {name} | {len(values)} | {med:.0f}{unit} | {p90:.0f}{unit} | {tgt} | {ok} |")
+    return 0 if all(t is None or summary(v)[0] <= t for _, v, t in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

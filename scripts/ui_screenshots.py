@@ -1,0 +1,64 @@
+"""Screenshots of every panel of the explorer for the README (docs/screenshot-<panel>.png).
+
+Usage: ``python scripts/ui_screenshots.py [--out docs]``. Starts the app on a
+free port and drives headless Chromium at /usr/bin/chromium.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from ui_latency import CHROMIUM, CHROMIUM_ARGS, free_port, start_app, stop  # noqa: E402
+
+SHOTS = [
+    # (file stem, path + query, frame to show (a step, "upright" or None), full page)
+    ("swingup", "/?genome=swingup-authors&weight=-1.5&seed=0&panel=swingup", "upright", True),
+    ("biped", "/?genome=biped-authors&weight=-1.87&seed=0&panel=biped", 300, True),
+    ("carracing", "/?genome=carracing-authors&weight=-0.7&seed=0&panel=carracing", None, True),
+    ("mnist", "/?panel=mnist", None, False),
+    ("embed", "/embed?genome=swingup-authors&weight=-1.5&seed=0&panel=swingup", 150, True),
+]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--out", default=str(ROOT / "docs"))
+    args = parser.parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    proc, _ = start_app(port)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for stem, url, frame, full in SHOTS:
+                page.goto(f"http://127.0.0.1:{port}{url}")
+                page.wait_for_function("window.wannPlayer && window.wannPlayer.state().loads > 0")
+                if frame is not None:
+                    page.wait_for_function("window.wannPlayer.state().complete", timeout=60_000)
+                    if frame == "upright":  # the first step after the swing-up with the pole near the top
+                        frame = page.evaluate(
+                            "() => { const n = window.wannPlayer.state().length;"
+                            " for (let f = 100; f <= n; f++) { const t = window.wannPlayer.frameData(f).theta;"
+                            "   if (Math.cos(t) > 0.99) return f; } return 100; }")
+                    page.evaluate(f"window.wannPlayer.pause(); window.wannPlayer.seek({frame})")
+                page.wait_for_timeout(800)  # the network figure follows the episode
+                path = out / f"screenshot-{stem}.png"
+                page.screenshot(path=str(path), full_page=full)
+                print(path)
+            browser.close()
+    finally:
+        stop(proc)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,49 @@
+"""The Dash explorer: ``create_app()`` builds the app that ``python app.py`` serves.
+
+Everything here may import dash and plotly; the core modules of
+:mod:`wann_viz` never do. Pure helpers (figures, URL state, catalog,
+episodes) are importable without a server.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
+MAX_REQUEST_BYTES = 4 * 1024 * 1024  # an upload (<= 1 MB, base64) plus the page's stores
+
+
+def create_app(genome_dir: str | Path | None = None):
+    """Build the WANN Explorer Dash app.
+
+    Args:
+        genome_dir: folder of saved genomes (default: the repository's ``saved_genomes/``).
+
+    Returns:
+        A ``dash.Dash`` instance; ``app.server`` is the Flask server.
+    """
+    from dash import Dash
+
+    from . import callbacks_genome, callbacks_rollout, callbacks_url, callbacks_weights
+    from .catalog import Catalog
+    from .layout import build_layout
+
+    catalog = Catalog(genome_dir)
+    app = Dash(
+        __name__,
+        title="WANN Explorer",
+        update_title=None,
+        assets_folder=str(ASSETS_DIR),
+        serve_locally=True,
+    )
+    app.layout = build_layout()
+    callbacks_genome.register(app, catalog)
+    callbacks_weights.register(app, catalog)
+    callbacks_rollout.register(app, catalog)
+    callbacks_url.register(app)
+    app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    app.catalog = catalog  # for tests and benchmarks
+    return app
+
+
+__all__ = ["create_app"]

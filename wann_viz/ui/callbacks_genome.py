@@ -1,0 +1,292 @@
+"""Choosing the genome: URL on page load, picker, panel tabs and uploads.
+
+The logic lives in plain functions (``select_genome``, ``genome_info``,
+``panel_view``) that tests call directly; :func:`register` wires them to the
+app. One callback owns the genome choice so that a link, a pick, a tab and an
+upload cannot race each other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Input, Output, State, ctx, html, no_update
+
+from ..genome import GenomeError
+from .catalog import (LIVE_TASKS, MAX_UPLOADS, PANEL_TITLES, PANELS, UPLOAD_PREFIX, Catalog, UploadError,
+                      genome_meta, parse_upload, resolve_genome)
+from .episodes import UNSUPPORTED
+from .url_state import SLIDER_MAX, SLIDER_MIN, page_kind, parse_view, parse_weight
+
+# Output order of select_genome (the registered callback returns them as a tuple).
+OUTPUT_KEYS = ("picker", "options", "uploads", "panel", "slider", "weight", "seed", "notices",
+               "upload_message", "meta", "root_class", "weights", "selected", "upload_contents")
+
+
+def picker_options(catalog: Catalog, uploads: Any) -> list[dict]:
+    """Dropdown options grouped by task: a disabled heading per task, then its genomes."""
+    uploads = uploads if isinstance(uploads, dict) else {}
+    groups: dict[str, list[dict]] = {p: [] for p in PANELS}
+    other: list[dict] = []
+    for entry in catalog.entries():
+        (groups.get(entry.task, other)).append({"label": entry.label, "value": entry.key})
+    for key, doc in uploads.items():
+        try:
+            genome = resolve_genome(catalog, key, uploads)
+        except GenomeError:
+            continue
+        option = {"label": f"{genome.name or key} (uploaded)", "value": key}
+        groups.get(genome.task, other).append(option)
+    options: list[dict] = []
+    for panel in PANELS:
+        if groups[panel]:
+            options.append({"label": PANEL_TITLES[panel], "value": f"__group-{panel}", "disabled": True})
+            options += groups[panel]
+    if other:
+        options.append({"label": "Other", "value": "__group-other", "disabled": True})
+        options += other
+    return options
+
+
+def _slider_value(w: float) -> float:
+    return min(SLIDER_MAX, max(SLIDER_MIN, w))
+
+
+def _choose(catalog: Catalog, key: str, uploads: Any, out: dict, set_weight: bool = True) -> None:
+    """Fill ``out`` for a newly selected genome ``key`` (known to resolve)."""
+    genome = resolve_genome(catalog, key, uploads)
+    out["picker"] = key
+    out["meta"] = genome_meta(key, genome)
+    if genome.task in PANELS:
+        out["panel"] = genome.task
+    if set_weight and genome.best_shared_weight is not None:
+        w = parse_weight(genome.best_shared_weight)
+        if w is not None:
+            out["slider"] = _slider_value(w)
+            out["weight"] = w
+    out["weights"] = {"genome": key, "base": "shared", "edits": {}}
+    out["selected"] = None
+
+
+def select_genome(trigger: str | None, *, catalog: Catalog, pathname: Any = None, search: Any = None,
+                  picker: Any = None, panel: Any = None, upload_contents: Any = None,
+                  upload_filename: Any = None, upload_task: Any = None, uploads: Any = None,
+                  meta: Any = None) -> dict:
+    """Decide the genome view after ``trigger``.
+
+    Args:
+        trigger: ``"url"`` (page load), ``"genome-picker"``, ``"panel-tabs"`` or ``"upload"``.
+        catalog: saved genomes.
+        The rest: current values of the components (any of them may be malformed).
+
+    Returns:
+        A dict with some of :data:`OUTPUT_KEYS`; a missing key means "leave unchanged".
+    """
+    uploads = uploads if isinstance(uploads, dict) else {}
+    current = meta.get("key") if isinstance(meta, dict) else None
+    out: dict[str, Any] = {}
+
+    if trigger == "upload":
+        out["upload_contents"] = None  # so the same file can be uploaded again
+        if upload_contents is None:
+            return out
+        task = upload_task if upload_task in PANELS else None
+        try:
+            key, doc, genome = parse_upload(upload_contents, upload_filename, task)
+        except UploadError as exc:
+            out["upload_message"] = {"error": str(exc)}
+            return out
+        uploads = dict(uploads)
+        uploads.pop(key, None)
+        uploads[key] = doc
+        while len(uploads) > MAX_UPLOADS:
+            uploads.pop(next(iter(uploads)))
+        out["uploads"] = uploads
+        out["options"] = picker_options(catalog, uploads)
+        _choose(catalog, key, uploads, out)
+        out["upload_message"] = {"ok": f"Loaded {upload_filename}: {genome.name or key} "
+                                       f"({genome.n_nodes} nodes, {genome.n_connections} connections)."}
+        return out
+
+    if trigger == "genome-picker":
+        if picker == current:
+            return out
+        try:
+            _choose(catalog, picker, uploads, out)
+        except GenomeError as exc:
+            out["picker"] = current if current is not None else no_update
+            out["upload_message"] = {"error": str(exc)}
+        return out
+
+    if trigger == "panel-tabs":
+        if panel not in PANELS or (isinstance(meta, dict) and meta.get("task") == panel):
+            return out
+        key = catalog.first_of_task(panel)
+        if key is None:
+            for k in uploads:
+                try:
+                    if resolve_genome(catalog, k, uploads).task == panel:
+                        key = k
+                        break
+                except GenomeError:
+                    continue
+        if key is not None:
+            _choose(catalog, key, uploads, out)
+        return out
+
+    # Page load (or anything unexpected): read the link.
+    kind, notices = page_kind(pathname)
+    state, view_notices = parse_view(search, catalog)
+    notices += view_notices
+    out["root_class"] = "app embed" if kind == "embed" else "app"
+    out["options"] = picker_options(catalog, uploads)
+    out["panel"] = state.panel
+    out["seed"] = state.seed
+    out["slider"] = _slider_value(state.weight)
+    out["weight"] = state.weight
+    out["notices"] = notices
+    if state.genome is not None:
+        _choose(catalog, state.genome, uploads, out, set_weight=False)
+        out["panel"] = state.panel
+    else:
+        out["picker"] = None
+        out["meta"] = None
+        notices.append("No saved genomes were found; upload one to start.")
+    for name, message in catalog.errors.items():
+        notices.append(f"Skipped saved genome {name}: {message}")
+    return out
+
+
+def genome_info(meta: Any, uploads: Any, catalog: Catalog) -> list:
+    """The genome card's text (components)."""
+    if not isinstance(meta, dict):
+        return [html.P("No genome selected.", className="hint")]
+    try:
+        genome = resolve_genome(catalog, meta.get("key"), uploads)
+    except GenomeError as exc:
+        return [html.P(str(exc), className="error")]
+    facts = [
+        f"{PANEL_TITLES.get(genome.task, genome.task or 'no task')}",
+        f"{genome.n_nodes} nodes ({genome.n_in} in, {genome.n_hidden} hidden, {genome.n_out} out)",
+        f"{genome.n_connections} connections",
+    ]
+    items = [html.Div(genome.name or meta.get("key"), className="genome-name"),
+             html.Div(" · ".join(facts), className="genome-facts")]
+    if genome.best_shared_weight is not None:
+        items.append(html.Div(f"Best shared weight: {genome.best_shared_weight:g}"))
+    if genome.tuned_weights is not None:
+        score = genome.extra.get("tuned_weights_score")
+        text = "Tuned weights attached"
+        if isinstance(score, dict) and isinstance(score.get("mean"), (int, float)):
+            sd = score.get("sd")
+            text += f" (reported return {score['mean']:.0f}" + (f" ± {sd:.0f})" if isinstance(sd, (int, float)) else ")")
+        items.append(html.Div(text))
+    for label, value in (("Source", genome.source), ("Licence", genome.licence), ("Notes", genome.notes)):
+        if value:
+            items.append(html.Div([html.Span(f"{label}: ", className="muted"), value], className="genome-meta-line"))
+    if str(meta.get("key", "")).startswith(UPLOAD_PREFIX):
+        items.append(html.Div("Uploaded genomes stay in this browser tab and cannot be shared by link.",
+                              className="hint"))
+    return items
+
+
+def panel_view(panel: Any, meta: Any) -> tuple[str, list]:
+    """Class of the panel and its placeholder text.
+
+    Classes: ``live`` (animated task), ``static`` (network only, e.g. CarRacing)
+    or ``empty`` (no genome of this panel's task is selected).
+    """
+    panel = panel if panel in PANELS else PANELS[0]
+    task = meta.get("task") if isinstance(meta, dict) else None
+    if task == panel and task in LIVE_TASKS:
+        return f"panel panel-{panel} live", []
+    if task == panel:
+        return f"panel panel-{panel} static", [
+            html.H3(f"{PANEL_TITLES[panel]}: no live rollout yet"),
+            html.P(UNSUPPORTED.get(panel, "This task cannot run in the browser yet.")),
+        ]
+    text = UNSUPPORTED.get(panel) if panel not in LIVE_TASKS else None
+    children = [
+        html.H3(f"{PANEL_TITLES[panel]}: no genome selected"),
+        html.P(text or f"Pick a {PANEL_TITLES[panel]} genome in the Genome list, or upload one."),
+        html.P(f"Upload a {PANEL_TITLES[panel]} genome (.json, or .out with its task chosen) to inspect its network.",
+               className="hint"),
+    ]
+    if task in PANELS:
+        children.append(html.P(f"The genome selected in the list is a {PANEL_TITLES[task]} network: see the "
+                               f"{PANEL_TITLES[task]} tab.", className="hint"))
+    return f"panel panel-{panel} empty", children
+
+
+def _message(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, dict) and "error" in value:
+        return html.Div(value["error"], className="error")
+    if isinstance(value, dict) and "ok" in value:
+        return html.Div(value["ok"], className="ok")
+    return str(value)
+
+
+def _notices(notices: list[str]) -> Any:
+    if not notices:
+        return []
+    return [html.Ul([html.Li(n) for n in notices], className="notice-list")]
+
+
+def register(app, catalog: Catalog) -> None:
+    """Wire the genome callbacks to ``app``."""
+
+    @app.callback(
+        Output("genome-picker", "value"),
+        Output("genome-picker", "options"),
+        Output("uploads-store", "data"),
+        Output("panel-tabs", "value"),
+        Output("weight-slider", "value", allow_duplicate=True),
+        Output("weight-input", "value", allow_duplicate=True),
+        Output("seed-input", "value", allow_duplicate=True),
+        Output("notices", "children"),
+        Output("upload-message", "children"),
+        Output("genome-meta", "data"),
+        Output("app-root", "className"),
+        Output("weights-store", "data", allow_duplicate=True),
+        Output("selected-edge", "data", allow_duplicate=True),
+        Output("upload", "contents"),
+        Input("url", "pathname"),
+        Input("genome-picker", "value"),
+        Input("panel-tabs", "value"),
+        Input("upload", "contents"),
+        State("url", "search"),
+        State("upload", "filename"),
+        State("upload-task", "value"),
+        State("uploads-store", "data"),
+        State("genome-meta", "data"),
+        prevent_initial_call="initial_duplicate",
+    )
+    def _select_genome(pathname, picker, panel, contents, search, filename, upload_task, uploads, meta):
+        trigger = ctx.triggered_id if ctx.triggered_id in ("genome-picker", "panel-tabs", "upload") else "url"
+        if not ctx.triggered or ctx.triggered[0]["prop_id"] == ".":
+            trigger = "url"
+        out = select_genome(trigger, catalog=catalog, pathname=pathname, search=search, picker=picker, panel=panel,
+                            upload_contents=contents, upload_filename=filename, upload_task=upload_task,
+                            uploads=uploads, meta=meta)
+        values = []
+        for key in OUTPUT_KEYS:
+            if key not in out:
+                values.append(no_update)
+            elif key == "notices":
+                values.append(_notices(out[key]))
+            elif key == "upload_message":
+                values.append(_message(out[key]))
+            else:
+                values.append(out[key])
+        return tuple(values)
+
+    @app.callback(Output("genome-info", "children"), Input("genome-meta", "data"), State("uploads-store", "data"))
+    def _genome_info(meta, uploads):
+        return genome_info(meta, uploads, catalog)
+
+    @app.callback(Output("panel", "className"), Output("stage-placeholder", "children"),
+                  Input("panel-tabs", "value"), Input("genome-meta", "data"))
+    def _panel_view(panel, meta):
+        return panel_view(panel, meta)

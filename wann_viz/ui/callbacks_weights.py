@@ -1,0 +1,255 @@
+"""Weights: the network view, selecting a connection and giving it its own weight.
+
+The weights store is ``{"genome": key, "base": "shared" | "tuned", "edits": {"<k>": w}}``:
+every connection takes the shared weight (``shared``) or its tuned weight
+(``tuned``), except the edited ones. The clientside request builder folds it
+into the episode request, and the network view is drawn from the request of
+the episode the player has loaded (``figure-request``), so figure and episode
+always show the same weights.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+from dash import ALL, Input, Output, State, ctx, html, no_update
+
+from ..genome import Genome, GenomeError
+from .catalog import Catalog, resolve_genome
+from .episodes import RequestError, connection_weights, normalize_request
+from .figures import empty_figure, format_value, network_figure
+from .url_state import WEIGHT_MAX, WEIGHT_MIN, format_weight, parse_weight
+
+_EDGE_RE = re.compile(r"^edge:(\d{1,9})$")
+ACTIONS = ("set", "reset", "reset-all", "tuned")
+
+
+def _weights_for(genome: Genome, req: dict) -> tuple[np.ndarray, np.ndarray]:
+    """(C,) current weights and (C,) bool own-weight flags of a checked request."""
+    cw = connection_weights(genome, req)
+    if cw is None:
+        return np.full(genome.n_connections, float(req["weight"])), np.zeros(genome.n_connections, bool)
+    own = np.zeros(genome.n_connections, bool)
+    if req["base"] == "tuned":
+        own[:] = True
+    for k in req["edits"]:
+        own[k] = True
+    return cw, own
+
+
+def network_view(request: Any, selected: Any, uploads: Any, catalog: Catalog) -> dict:
+    """The network figure for the weights of ``request`` (see :func:`wann_viz.ui.figures.network_figure`)."""
+    if not isinstance(request, dict):
+        return empty_figure("Pick a genome to see its network.")
+    try:
+        req, genome = normalize_request(request, catalog, uploads)
+    except (RequestError, GenomeError) as exc:
+        return empty_figure(str(exc))
+    weights, own = _weights_for(genome, req)
+    index = _selected_index(selected, req["genome"], genome)
+    return network_figure(genome, weights, selected_edge=index, own_weight=own, uirevision=req["genome"])
+
+
+def _selected_index(selected: Any, key: str, genome: Genome) -> int | None:
+    if not isinstance(selected, dict) or selected.get("genome") != key:
+        return None
+    k = selected.get("index")
+    if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k < genome.n_connections:
+        return None
+    return k
+
+
+def select_edge(click_data: Any, request: Any, uploads: Any, catalog: Catalog) -> Any:
+    """A click on the network -> the connection index for the connection list (or ``no_update``).
+
+    Clicks on anything but a connection's dot leave the selection alone.
+    """
+    try:
+        point = click_data["points"][0]
+        match = _EDGE_RE.match(point["customdata"])
+    except (TypeError, KeyError, IndexError):
+        return no_update
+    if match is None or not isinstance(request, dict):
+        return no_update
+    try:
+        _, genome = normalize_request(request, catalog, uploads)
+    except (RequestError, GenomeError):
+        return no_update
+    k = int(match.group(1))
+    return k if k < genome.n_connections else no_update
+
+
+def pick_edge(index: Any, request: Any, uploads: Any, catalog: Catalog) -> tuple[Any, Any]:
+    """The connection list's value -> ``(selected-edge store, value for the weight box)``."""
+    if index is None:
+        return None, None
+    if isinstance(index, bool) or not isinstance(index, int) or not isinstance(request, dict):
+        return no_update, no_update
+    try:
+        req, genome = normalize_request(request, catalog, uploads)
+    except (RequestError, GenomeError):
+        return no_update, no_update
+    if not 0 <= index < genome.n_connections:
+        return no_update, no_update
+    weights, _ = _weights_for(genome, req)
+    return {"genome": req["genome"], "index": index}, float(format_weight(weights[index]))
+
+
+def edge_options(meta: Any, uploads: Any, catalog: Catalog) -> list[dict]:
+    """Options of the connection list: ``"k: source → target"`` for every connection."""
+    if not isinstance(meta, dict):
+        return []
+    try:
+        genome = resolve_genome(catalog, meta.get("key"), uploads)
+    except GenomeError:
+        return []
+    return [{"label": f"{k}: {genome.node_label(int(s))} → {genome.node_label(int(d))}", "value": k}
+            for k, (s, d) in enumerate(genome.connections)]
+
+
+def edge_panel(selected: Any, request: Any, uploads: Any, catalog: Catalog) -> tuple[Any, bool, bool, bool]:
+    """Text about the selected connection and the disabled flags of (weight box, Set, Reset this)."""
+    none = (html.Span("No connection selected. Click a connection's dot in the network."), True, True, True)
+    if not isinstance(request, dict):
+        return none
+    try:
+        req, genome = normalize_request(request, catalog, uploads)
+    except (RequestError, GenomeError):
+        return none
+    k = _selected_index(selected, req["genome"], genome)
+    if k is None:
+        return none
+    weights, own = _weights_for(genome, req)
+    s, d = (int(v) for v in genome.connections[k])
+    if k in req["edits"]:
+        source = "set here"
+    elif req["base"] == "tuned":
+        source = "tuned"
+    else:
+        source = "shared"
+    text = [html.Strong(f"{genome.node_label(s)} → {genome.node_label(d)}"),
+            html.Span(f" (connection {k}): weight {format_value(weights[k])}, {source}")]
+    return html.Span(text, id="edge-info-text"), False, False, k not in req["edits"]
+
+
+def edit_weights(action: str, value: Any, selected: Any, store: Any, meta: Any, catalog: Catalog,
+                 uploads: Any) -> tuple[Any, Any]:
+    """Apply an edge action to the weights store.
+
+    Args:
+        action: one of :data:`ACTIONS` (``"set"`` also comes from Enter in the weight box).
+        value: the weight box's value.
+        selected: the selected-edge store.
+        store: the weights store.
+        meta: the genome meta store.
+
+    Returns:
+        ``(new weights store or no_update, message)``.
+    """
+    if action not in ACTIONS or not isinstance(meta, dict):
+        return no_update, no_update
+    key = meta.get("key")
+    try:
+        genome = resolve_genome(catalog, key, uploads)
+    except GenomeError as exc:
+        return no_update, html.Div(str(exc), className="error")
+    if not isinstance(store, dict) or store.get("genome") != key:
+        store = {"genome": key, "base": "shared", "edits": {}}
+    base = store.get("base") if store.get("base") in ("shared", "tuned") else "shared"
+    edits = {k: v for k, v in (store.get("edits") or {}).items() if isinstance(k, str) and k.isdigit()}
+    if action == "reset-all":
+        return {"genome": key, "base": "shared", "edits": {}}, "All connections use the shared weight again."
+    if action == "tuned":
+        if genome.tuned_weights is None:
+            return no_update, html.Div("This genome has no tuned weights.", className="error")
+        return {"genome": key, "base": "tuned", "edits": {}}, "Tuned weights loaded."
+    k = _selected_index(selected, key, genome)
+    if k is None:
+        return no_update, html.Div("Select a connection first: click its dot in the network.", className="error")
+    if action == "reset":
+        edits.pop(str(k), None)
+        return {"genome": key, "base": base, "edits": edits}, f"Connection {k} reset."
+    w = parse_weight(value)
+    if w is None:
+        return no_update, html.Div(
+            f"A connection weight must be a number from {format_weight(WEIGHT_MIN)} to {format_weight(WEIGHT_MAX)}.",
+            className="error")
+    edits[str(k)] = w
+    return {"genome": key, "base": base, "edits": edits}, f"Connection {k} now has weight {format_weight(w)}."
+
+
+def weights_summary(store: Any, meta: Any) -> tuple[str, bool]:
+    """A sentence on which weights are in use, and whether "Load tuned weights" is disabled."""
+    if not isinstance(meta, dict):
+        return "", True
+    no_tuned = not meta.get("has_tuned")
+    if not isinstance(store, dict) or store.get("genome") != meta.get("key"):
+        return "Every connection uses the shared weight.", no_tuned
+    n_edits = len(store.get("edits") or {})
+    if store.get("base") == "tuned":
+        text = ("Tuned weights: every connection has its own weight, so the shared-weight slider has no effect "
+                "until you reset all connections.")
+        if n_edits:
+            text += f" {n_edits} of them changed here."
+        return text, no_tuned
+    if n_edits:
+        return (f"{n_edits} connection{'s' if n_edits != 1 else ''} with its own weight; the others follow the "
+                "shared weight. (Own weights restart the episode: they cannot change mid-episode.)"), no_tuned
+    return "Every connection uses the shared weight.", no_tuned
+
+
+def register(app, catalog: Catalog) -> None:
+    """Wire the weight callbacks to ``app``."""
+
+    @app.callback(Output("network-graph", "figure"),
+                  Input("figure-request", "data"), Input("selected-edge", "data"), State("uploads-store", "data"),
+                  prevent_initial_call=True)
+    def _network(request, selected, uploads):
+        return network_view(request, selected, uploads, catalog)
+
+    @app.callback(Output("edge-picker", "value", allow_duplicate=True), Input("network-graph", "clickData"),
+                  State("figure-request", "data"), State("uploads-store", "data"), prevent_initial_call=True)
+    def _click(click, request, uploads):
+        return select_edge(click, request, uploads, catalog)
+
+    @app.callback(Output("selected-edge", "data", allow_duplicate=True), Output("edge-weight", "value"),
+                  Input("edge-picker", "value"), State("figure-request", "data"), State("uploads-store", "data"),
+                  prevent_initial_call=True)
+    def _pick(index, request, uploads):
+        return pick_edge(index, request, uploads, catalog)
+
+    @app.callback(Output("edge-picker", "options"), Output("edge-picker", "value"),
+                  Input("genome-meta", "data"), State("uploads-store", "data"), prevent_initial_call=True)
+    def _options(meta, uploads):
+        return edge_options(meta, uploads, catalog), None
+
+    @app.callback(Output("edge-info", "children"), Output("edge-weight", "disabled"),
+                  Output({"type": "edge-action", "action": "set"}, "disabled"),
+                  Output({"type": "edge-action", "action": "reset"}, "disabled"),
+                  Input("selected-edge", "data"), Input("figure-request", "data"), State("uploads-store", "data"))
+    def _edge_panel(selected, request, uploads):
+        return edge_panel(selected, request, uploads, catalog)
+
+    @app.callback(Output("weights-store", "data", allow_duplicate=True), Output("weights-message", "children"),
+                  Input({"type": "edge-action", "action": ALL}, "n_clicks"), Input("edge-weight", "n_submit"),
+                  State("edge-weight", "value"), State("selected-edge", "data"), State("weights-store", "data"),
+                  State("genome-meta", "data"), State("uploads-store", "data"), prevent_initial_call=True)
+    def _edit(_clicks, _submit, value, selected, store, meta, uploads):
+        trigger = ctx.triggered_id
+        if trigger == "edge-weight":
+            action = "set"
+        elif isinstance(trigger, dict):
+            action = trigger.get("action")
+        else:
+            return no_update, no_update
+        if not ctx.triggered or not ctx.triggered[0].get("value"):
+            return no_update, no_update  # buttons re-rendered with n_clicks None
+        return edit_weights(action, value, selected, store, meta, catalog, uploads)
+
+    @app.callback(Output("weights-summary", "children"),
+                  Output({"type": "edge-action", "action": "tuned"}, "disabled"),
+                  Input("weights-store", "data"), Input("genome-meta", "data"))
+    def _summary(store, meta):
+        return weights_summary(store, meta)

@@ -1,0 +1,266 @@
+"""Genomes the explorer can show: the saved ones on disk and user uploads.
+
+Pure Python (no dash/plotly): the callbacks call these functions and the
+tests call them directly.
+
+Keys: a saved genome's key is its file stem (``"swingup-authors"``), which is
+what share links carry. An uploaded genome's key is ``"upload-<sha>"`` and its
+native JSON document travels with the page in a ``dcc.Store``; the server only
+keeps a small content-keyed cache of parsed uploads.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import json
+import re
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+from ..genome import Genome, GenomeError, genome_from_dict, genome_to_dict, load_genome, parse_genome
+from ..tasks.specs import TASK_SPECS
+
+DEFAULT_GENOME_DIR = Path(__file__).resolve().parents[2] / "saved_genomes"
+# Uploads are capped well below the loader's own limit: the document travels
+# with every request of the page.
+MAX_UPLOAD_BYTES = 1024 * 1024
+UPLOAD_EXTENSIONS = (".out", ".json")
+UPLOAD_PREFIX = "upload-"
+MAX_UPLOADS = 8  # per page; the oldest is dropped beyond this
+MAX_KEY_CHARS = 120
+_KEY_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,120}$")
+
+# Panels in display order; every task has one.
+PANELS: tuple[str, ...] = ("swingup", "biped", "carracing", "mnist")
+PANEL_TITLES = {
+    "swingup": "Swing-up",
+    "biped": "Biped walker",
+    "carracing": "Car racing",
+    "mnist": "MNIST",
+}
+LIVE_TASKS = ("swingup", "biped")  # tasks with a live rollout in the browser
+
+
+class UploadError(ValueError):
+    """An upload was refused; the message is shown to the user as is."""
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """One saved genome.
+
+    Attributes:
+        key: file stem, used in URLs.
+        path: the file.
+        genome: the parsed genome.
+    """
+
+    key: str
+    path: Path
+    genome: Genome
+
+    @property
+    def task(self) -> str | None:
+        return self.genome.task
+
+    @property
+    def label(self) -> str:
+        return self.genome.name or self.key
+
+
+class Catalog:
+    """The saved genomes of a folder, loaded once (read-only afterwards).
+
+    Files that fail to load are kept in ``errors`` (file name -> message) so
+    the page can say which files were skipped and why.
+    """
+
+    def __init__(self, folder: str | Path | None = None):
+        self.folder = Path(folder) if folder is not None else DEFAULT_GENOME_DIR
+        entries: dict[str, CatalogEntry] = {}
+        errors: dict[str, str] = {}
+        paths = sorted(self.folder.glob("*.json")) + sorted(self.folder.glob("*.out")) if self.folder.is_dir() else []
+        for path in paths:
+            key = path.stem
+            if not _KEY_RE.match(key) or key.startswith(UPLOAD_PREFIX) or key in entries:
+                errors[path.name] = "the file name cannot be used as a link key (letters, digits, . _ - only)"
+                continue
+            try:
+                entries[key] = CatalogEntry(key, path, load_genome(path))
+            except GenomeError as exc:
+                errors[path.name] = str(exc)
+        # Authors' champions first inside each task, then by key.
+        self._entries = dict(sorted(entries.items(), key=lambda kv: (_panel_rank(kv[1].task), "authors" not in kv[0], kv[0])))
+        self.errors = errors
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._entries
+
+    def __getitem__(self, key: str) -> CatalogEntry:
+        return self._entries[key]
+
+    def keys(self) -> list[str]:
+        return list(self._entries)
+
+    def entries(self) -> list[CatalogEntry]:
+        return list(self._entries.values())
+
+    def default_key(self) -> str | None:
+        """The first swing-up genome, else the first genome; ``None`` when the folder is empty."""
+        return self.first_of_task("swingup") or next(iter(self._entries), None)
+
+    def first_of_task(self, task: str) -> str | None:
+        """Key of the first saved genome of ``task``, or ``None``."""
+        for entry in self._entries.values():
+            if entry.task == task:
+                return entry.key
+        return None
+
+
+def _panel_rank(task: str | None) -> int:
+    return PANELS.index(task) if task in PANELS else len(PANELS)
+
+
+# ----- uploads ---------------------------------------------------------------------
+
+def upload_key(doc: Mapping[str, Any]) -> str:
+    """Content key of a native genome document: ``upload-<12 hex>``."""
+    text = json.dumps(doc, sort_keys=True, separators=(",", ":"))
+    return UPLOAD_PREFIX + hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def decode_upload(contents: Any, filename: Any, max_bytes: int = MAX_UPLOAD_BYTES) -> bytes:
+    """Bytes of a ``dcc.Upload`` data URL, refusing malformed or oversized input.
+
+    Raises:
+        UploadError: with a message for the page.
+    """
+    if not isinstance(filename, str) or not filename or len(filename) > 255:
+        raise UploadError("the upload has no usable file name")
+    if not isinstance(contents, str) or "," not in contents[:300]:
+        raise UploadError(f"{filename}: the upload did not arrive as a file (expected a data URL)")
+    header, payload = contents.split(",", 1)
+    if ";base64" not in header:
+        raise UploadError(f"{filename}: the upload is not base64-encoded")
+    # base64 grows data by 4/3: refuse before decoding anything large.
+    if len(payload) > (max_bytes * 4) // 3 + 8:
+        raise UploadError(f"{filename}: the file is larger than {max_bytes // 1024} KB, the upload limit")
+    try:
+        data = base64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        raise UploadError(f"{filename}: the upload is corrupt (bad base64)") from None
+    if len(data) > max_bytes:
+        raise UploadError(f"{filename}: the file is {len(data) // 1024} KB; the upload limit is {max_bytes // 1024} KB")
+    return data
+
+
+def parse_upload(contents: Any, filename: Any, task: str | None = None,
+                 max_bytes: int = MAX_UPLOAD_BYTES) -> tuple[str, dict, Genome]:
+    """Validate an uploaded ``.out`` or native ``.json`` genome with the core loader.
+
+    Args:
+        contents: ``dcc.Upload.contents`` (a base64 data URL).
+        filename: ``dcc.Upload.filename``.
+        task: task of a ``.out`` matrix (``None``: guessed from the file name).
+        max_bytes: size cap.
+
+    Returns:
+        ``(key, native document, genome)``.
+
+    Raises:
+        UploadError: the message to show (the loader's own words for bad genomes).
+    """
+    data = decode_upload(contents, filename, max_bytes)
+    if not filename.lower().endswith(UPLOAD_EXTENSIONS):
+        raise UploadError(f"{filename}: expected a .out matrix or a .json genome file")
+    if task is not None and task not in TASK_SPECS:
+        raise UploadError(f"unknown task {task!r}")
+    try:
+        genome = parse_genome(data, filename, task)
+    except GenomeError as exc:
+        raise UploadError(str(exc)) from None
+    if genome.task is None:
+        raise UploadError(f"{filename}: the genome does not say which task it solves; choose the task and upload again")
+    doc = genome_to_dict(genome)
+    if not doc.get("source"):
+        doc["source"] = f"uploaded file {filename}"
+    return upload_key(doc), doc, genome_from_dict(doc)
+
+
+class _LRU:
+    """A small thread-safe LRU map (shared by all users: keyed by content only)."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._data: OrderedDict = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        return None
+
+    def put(self, key, value) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self.size:
+                self._data.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+_PARSED_UPLOADS = _LRU(64)
+
+
+def resolve_genome(catalog: Catalog, key: Any, uploads: Any) -> Genome:
+    """The genome for a picker key, from the catalog or the page's uploads store.
+
+    Args:
+        catalog: saved genomes.
+        key: picker value.
+        uploads: the uploads store, ``{key: native document}`` (or ``None``).
+
+    Raises:
+        GenomeError: unknown key, or an upload document that does not match its key or does not parse.
+    """
+    if not isinstance(key, str) or not key or len(key) > MAX_KEY_CHARS:
+        raise GenomeError("no genome is selected")
+    if key in catalog:
+        return catalog[key].genome
+    if not key.startswith(UPLOAD_PREFIX):
+        raise GenomeError(f"unknown genome {key[:60]!r}")
+    cached = _PARSED_UPLOADS.get(key)
+    if cached is not None:
+        return cached
+    doc = uploads.get(key) if isinstance(uploads, dict) else None
+    if not isinstance(doc, dict):
+        raise GenomeError("the uploaded genome is no longer available; upload it again")
+    if upload_key(doc) != key:
+        raise GenomeError("the uploaded genome was changed after upload; upload it again")
+    genome = genome_from_dict(doc)
+    _PARSED_UPLOADS.put(key, genome)
+    return genome
+
+
+def genome_meta(key: str, genome: Genome) -> dict:
+    """Facts the browser needs about the selected genome (JSON-able)."""
+    return {
+        "key": key,
+        "task": genome.task,
+        "name": genome.name,
+        "n_nodes": genome.n_nodes,
+        "n_connections": genome.n_connections,
+        "has_tuned": genome.tuned_weights is not None,
+        "best_shared_weight": genome.best_shared_weight,
+        "live": genome.task in LIVE_TASKS,
+    }

@@ -1,0 +1,303 @@
+"""Pure figure builders: genome (+ weights, node values) -> plotly figure dicts.
+
+No dash import and no server: every function returns plain JSON-able dicts,
+so tests can inspect them directly.
+
+The network figure's traces carry ``meta`` tags that the clientside player
+(assets/wann_player.js) uses to light the network up at each frame:
+
+* ``"halo"``: one marker per node (index = node), size and colour show the
+  node values passed in (see :func:`halo_size` / :func:`value_colour`). The
+  live player paints the same halos on a canvas under the (transparent)
+  figure instead, frame by frame, which is much cheaper than redrawing SVG;
+* ``"nodes"``: one marker per node (index = node), fill = activation colour,
+  ``hovertext`` = activation and current value, ``customdata`` = ``"node:<i>"``;
+* ``"edge-handles"``: one marker per connection at the edge's middle,
+  ``customdata`` = ``"edge:<k>"`` (connection index k); clicking one selects the connection.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import threading
+from typing import Sequence
+
+import numpy as np
+
+from ..activations import ACTIVATIONS
+from ..genome import Genome
+from ..graph import ancestors, layered_layout, node_layers, used_inputs
+
+POSITIVE = "#2166ac"  # blue: positive weight / value
+NEGATIVE = "#b2182b"  # red: negative weight / value
+ZERO = "#9e9e9e"
+SELECTED = "#f5b700"
+INPUT_FILL = "#ffffff"
+BIAS_FILL = "#333333"
+UNUSED = "#d9d9d9"
+UNUSED_TEXT = "#a6a6a6"
+NODE_SIZE = 14
+IO_NODE_SIZE = 16
+HALO_MIN, HALO_GAIN = 14.0, 24.0  # halo diameter = HALO_MIN + HALO_GAIN * tanh(|value|)
+EDGE_MIN_WIDTH, EDGE_GAIN, EDGE_MAX_WIDTH = 0.6, 1.4, 7.0
+
+
+def edge_width(w: float) -> float:
+    """Line width (px) of a connection of weight ``w``: grows with ``|w|``, 0.6 to 7."""
+    if not math.isfinite(w):
+        return EDGE_MAX_WIDTH
+    return float(min(EDGE_MAX_WIDTH, EDGE_MIN_WIDTH + EDGE_GAIN * abs(w)))
+
+
+def sign_colour(x: float) -> str:
+    """Blue for positive, red for negative, grey for zero or not a number."""
+    if x > 0:
+        return POSITIVE
+    if x < 0:
+        return NEGATIVE
+    return ZERO
+
+
+value_colour = sign_colour
+
+
+def halo_size(v: float) -> float:
+    """Halo diameter (px) for a node value (0 for not-a-number)."""
+    if math.isnan(v):
+        return 0.0
+    return HALO_MIN + HALO_GAIN * math.tanh(abs(v)) if math.isfinite(v) else HALO_MIN + HALO_GAIN
+
+
+def format_value(v: float) -> str:
+    """Node values in hover text: 4 significant digits."""
+    if math.isnan(v):
+        return "nan"
+    if math.isinf(v):
+        return "inf" if v > 0 else "-inf"
+    return f"{v:.4g}"
+
+
+def _esc(text: str) -> str:
+    """Labels come from (possibly uploaded) genomes; plotly reads tags in text, so escape them."""
+    return html.escape(text, quote=False)
+
+
+def node_hover(genome: Genome, node: int, layer: int, used: bool, value: float | None) -> str:
+    """Hover text of one node: label, kind, activation (name and formula), current value."""
+    kind = genome.node_kind(node)
+    label = _esc(genome.node_label(node))
+    lines = [f"<b>{label}</b> · {kind}" + ("" if kind in ("bias", "input") else f", layer {layer}")]
+    if kind == "bias":
+        lines.append("activation: none (always 1)")
+    elif kind == "input":
+        lines.append("activation: none (the observation)" + ("" if used else "<br><i>unused: no path to an output</i>"))
+    else:
+        act = ACTIVATIONS[int(genome.activations[node])]
+        lines.append(f"activation: {act.name}, f(x) = {_esc(act.formula)}")
+    lines.append("value: " + ("—" if value is None else format_value(value)))
+    return "<br>".join(lines)
+
+
+_STRUCTURE: dict[int, tuple] = {}  # id(genome) -> (genome, layout facts); genomes are immutable
+_STRUCTURE_MAX = 64
+_STRUCTURE_LOCK = threading.Lock()
+
+
+def _structure(genome: Genome) -> tuple[np.ndarray, np.ndarray, np.ndarray, set]:
+    """Layout facts of a genome, computed once: positions (N, 2), layers (N,), used inputs (n_in,), live nodes."""
+    hit = _STRUCTURE.get(id(genome))
+    if hit is not None and hit[0] is genome:
+        return hit[1]
+    facts = (layered_layout(genome), node_layers(genome), used_inputs(genome),
+             set(ancestors(genome, genome.output_nodes).tolist()))
+    with _STRUCTURE_LOCK:
+        while len(_STRUCTURE) >= _STRUCTURE_MAX:
+            _STRUCTURE.pop(next(iter(_STRUCTURE)))
+        _STRUCTURE[id(genome)] = (genome, facts)
+    return facts
+
+
+def _node_fill(genome: Genome, used: np.ndarray) -> list[str]:
+    fills = []
+    for node in range(genome.n_nodes):
+        kind = genome.node_kind(node)
+        if kind == "bias":
+            fills.append(BIAS_FILL)
+        elif kind == "input":
+            fills.append(INPUT_FILL if used[node - 1] else UNUSED)
+        else:
+            fills.append(ACTIVATIONS[int(genome.activations[node])].colour)
+    return fills
+
+
+def network_figure(
+    genome: Genome,
+    weights: Sequence[float] | np.ndarray,
+    node_values: Sequence[float] | np.ndarray | None = None,
+    selected_edge: int | None = None,
+    own_weight: Sequence[bool] | np.ndarray | None = None,
+    uirevision: str | None = None,
+) -> dict:
+    """The network view: layered layout, nodes by activation, edges by weight.
+
+    Args:
+        genome: the network.
+        weights: (C,) current weight of each connection (the shared weight
+            everywhere in shared-weight mode).
+        node_values: (N,) node values to show (halo and hover), or ``None``.
+        selected_edge: index of the selected connection, highlighted.
+        own_weight: (C,) bool, connections with their own (tuned or set) weight.
+        uirevision: keeps zoom across updates of the same genome.
+
+    Returns:
+        A plotly figure dict ``{"data": [...], "layout": {...}}``.
+    """
+    n, c = genome.n_nodes, genome.n_connections
+    w = np.asarray(weights, dtype=float).reshape(-1)
+    if w.shape != (c,):
+        raise ValueError(f"weights must have shape ({c},), got {w.shape}")
+    vals = None if node_values is None else np.asarray(node_values, dtype=float).reshape(-1)
+    if vals is not None and vals.shape != (n,):
+        raise ValueError(f"node_values must have shape ({n},), got {vals.shape}")
+    own = np.zeros(c, bool) if own_weight is None else np.asarray(own_weight, dtype=bool).reshape(-1)
+    if own.shape != (c,):
+        raise ValueError(f"own_weight must have shape ({c},), got {own.shape}")
+    pos, layers, used, live_nodes = _structure(genome)
+    xs, ys = pos[:, 0], pos[:, 1]
+    data: list[dict] = []
+
+    # Selected connection: a wide amber band under its line.
+    if selected_edge is not None and 0 <= selected_edge < c:
+        s, d = (int(v) for v in genome.connections[selected_edge])
+        data.append({
+            "type": "scatter", "mode": "lines", "x": [xs[s], xs[d]], "y": [ys[s], ys[d]],
+            "line": {"color": SELECTED, "width": edge_width(w[selected_edge]) + 8}, "opacity": 0.7,
+            "hoverinfo": "skip", "showlegend": False, "meta": "selected-edge", "name": "selected",
+        })
+
+    # Edges: one trace per (sign, width, live) bucket keeps the figure small.
+    buckets: dict[tuple, list[int]] = {}
+    for k, (s, d) in enumerate(genome.connections.tolist()):
+        live = s in live_nodes and d in live_nodes
+        width = round(edge_width(w[k]) * 2) / 2
+        buckets.setdefault((sign_colour(w[k]), width, live), []).append(k)
+    for (colour, width, live), ks in sorted(buckets.items(), key=lambda kv: (kv[0][2], kv[0][1])):
+        ex, ey = [], []
+        for k in ks:
+            s, d = genome.connections[k]
+            ex += [xs[s], xs[d], None]
+            ey += [ys[s], ys[d], None]
+        data.append({
+            "type": "scatter", "mode": "lines", "x": ex, "y": ey,
+            "line": {"color": colour, "width": width}, "opacity": 0.75 if live else 0.2,
+            "hoverinfo": "skip", "showlegend": False, "meta": "edges", "name": "edges",
+        })
+
+    # Edge handles: hover shows the connection, click selects it.
+    hx, hy, htext, hcol, hsym, hsize = [], [], [], [], [], []
+    for k, (s, d) in enumerate(genome.connections.tolist()):
+        hx.append(0.5 * (xs[s] + xs[d]))
+        hy.append(0.5 * (ys[s] + ys[d]))
+        source = "own weight" if own[k] else "shared weight"
+        htext.append(
+            f"<b>{_esc(genome.node_label(s))} → {_esc(genome.node_label(d))}</b><br>connection {k}: weight "
+            f"{format_value(w[k])} ({source})<br><i>click to select and tune</i>"
+        )
+        hcol.append(sign_colour(w[k]))
+        hsym.append("diamond" if own[k] else "circle")
+        hsize.append(13 if k == selected_edge else 8)
+    data.append({
+        "type": "scatter", "mode": "markers", "x": hx, "y": hy, "customdata": [f"edge:{k}" for k in range(c)],
+        "marker": {"color": hcol, "size": hsize, "symbol": hsym, "opacity": 0.85,
+                   "line": {"color": "#ffffff", "width": 1}},
+        "hovertext": htext, "hoverinfo": "text", "showlegend": False, "meta": "edge-handles",
+        "name": "connections",
+    })
+
+    # Halo: the node's current value (the player restyles it every frame).
+    if vals is None:
+        sizes, colours = [1.0] * n, [ZERO] * n  # drawn (so the player can resize them), but invisible
+    else:
+        sizes = [halo_size(v) for v in vals]
+        colours = [value_colour(v) for v in vals]
+    data.append({
+        "type": "scatter", "mode": "markers", "x": xs.tolist(), "y": ys.tolist(),
+        "marker": {"size": sizes, "color": colours, "opacity": 0.35, "line": {"width": 0}},
+        "hoverinfo": "skip", "showlegend": False, "meta": "halo", "name": "value",
+    })
+
+    # Nodes.
+    fills = _node_fill(genome, used)
+    text, text_pos, text_col, sizes_n, line_w = [], [], [], [], []
+    hover = []
+    for node in range(n):
+        kind = genome.node_kind(node)
+        value = None if vals is None else float(vals[node])
+        is_used = kind != "input" or bool(used[node - 1])
+        hover.append(node_hover(genome, node, int(layers[node]), is_used, value))
+        if kind in ("bias", "input"):
+            text.append(_esc(genome.node_label(node)))
+            text_pos.append("middle left")
+        elif kind == "output":
+            text.append(_esc(genome.node_label(node)))
+            text_pos.append("middle right")
+        else:
+            text.append("")
+            text_pos.append("middle center")
+        text_col.append(UNUSED_TEXT if not is_used else "#222222")
+        sizes_n.append(IO_NODE_SIZE if kind != "hidden" else NODE_SIZE)
+        line_w.append(2.5 if kind == "output" else 1)
+    data.append({
+        "type": "scatter", "mode": "markers+text", "x": xs.tolist(), "y": ys.tolist(),
+        "customdata": [f"node:{i}" for i in range(n)],
+        "marker": {"color": fills, "size": sizes_n, "line": {"color": "#333333", "width": line_w}},
+        "text": text, "textposition": text_pos, "textfont": {"size": 11, "color": text_col},
+        "hovertext": hover, "hoverinfo": "text", "showlegend": False, "meta": "nodes", "name": "nodes",
+    })
+
+    # Legend: one entry per activation in use, plus the node kinds.
+    legend_entries = [("input", INPUT_FILL), ("bias (always 1)", BIAS_FILL)]
+    if not used.all():
+        legend_entries.append(("unused input", UNUSED))
+    present = sorted({int(a) for a in genome.activations[1 + genome.n_in:]})
+    legend_entries += [(f"{ACTIVATIONS[a].name}: {_esc(ACTIVATIONS[a].formula)}", ACTIVATIONS[a].colour) for a in present]
+    for name, colour in legend_entries:
+        data.append({
+            "type": "scatter", "mode": "markers", "x": [None], "y": [None], "name": name,
+            "marker": {"color": colour, "size": 12, "line": {"color": "#333333", "width": 1}},
+            "hoverinfo": "skip", "showlegend": True, "meta": "legend",
+        })
+
+    column_max = max(int(np.sum(layers == k)) for k in range(int(layers.max()) + 1))
+    height = int(min(900, max(420, 22 * column_max + 90)))
+    layout = {
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        "xaxis": {"visible": False, "range": [-0.3, 1.2], "fixedrange": False},
+        "yaxis": {"visible": False, "range": [-0.04, 1.04]},
+        # Transparent: the browser paints the live node values on a canvas under the figure.
+        "plot_bgcolor": "rgba(0,0,0,0)", "paper_bgcolor": "rgba(0,0,0,0)",
+        "hovermode": "closest", "clickmode": "event", "dragmode": "pan",
+        "showlegend": True,
+        "legend": {"orientation": "h", "x": 0, "y": -0.01, "yanchor": "top", "itemclick": False,
+                   "itemdoubleclick": False, "font": {"size": 11}},
+        "uirevision": uirevision or genome.name or "network",
+        "hoverlabel": {"align": "left"},
+    }
+    layout["margin"]["b"] = 20 + 22 * math.ceil(len(legend_entries) / 3)
+    layout["height"] += layout["margin"]["b"]
+    return {"data": data, "layout": layout}
+
+
+def empty_figure(message: str) -> dict:
+    """A blank figure that shows ``message`` in its middle."""
+    return {
+        "data": [],
+        "layout": {
+            "height": 300, "xaxis": {"visible": False}, "yaxis": {"visible": False},
+            "plot_bgcolor": "#ffffff", "paper_bgcolor": "#ffffff", "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+            "annotations": [{"text": message, "showarrow": False, "x": 0.5, "y": 0.5, "xref": "paper",
+                             "yref": "paper", "font": {"size": 14, "color": "#666666"}}],
+        },
+    }

@@ -1,0 +1,228 @@
+"""The page: one layout for both ``/`` and ``/embed``.
+
+``/embed`` shows the same components; the root gets the class ``embed`` and
+CSS hides everything marked ``chrome`` (header, sidebar, tabs, footer). All
+per-user state lives in the ``dcc.Store`` components listed at the bottom.
+
+Accessible names: the genome picker and the weight slider are labelled by
+their ``<label>`` through ``data-a11y-label`` (see ``assets/wann_a11y.js``,
+because Dash's Dropdown and Slider do not take ``aria-*`` props).
+"""
+
+from __future__ import annotations
+
+from dash import dcc, html
+
+from .catalog import MAX_UPLOAD_BYTES, PANEL_TITLES, PANELS
+from .url_state import SEED_MAX, SLIDER_MAX, SLIDER_MIN, WEIGHT_MAX, WEIGHT_MIN
+
+PAPER_URL = "https://weightagnostic.github.io/"
+SPEEDS = [(0.5, "½×"), (1, "1×"), (2, "2×"), (4, "4×")]
+
+
+def _label(text: str, for_id: str, label_id: str | None = None, className: str = "field-label") -> html.Label:
+    return html.Label(text, htmlFor=for_id, id=label_id or f"{for_id}-label", className=className)
+
+
+def _genome_card() -> html.Section:
+    return html.Section(className="card chrome", children=[
+        _label("Genome", "genome-picker"),
+        html.Div(**{"data-a11y-label": "genome-picker-label"}, children=dcc.Dropdown(
+            id="genome-picker", options=[], value=None, clearable=False, searchable=True,
+            placeholder="Pick a genome", maxHeight=360,
+        )),
+        html.Div(id="genome-info", className="genome-info"),
+    ])
+
+
+def _upload_card() -> html.Section:
+    return html.Section(className="card chrome", children=[
+        html.H2("Upload a genome", className="card-title"),
+        html.Div(id="upload-wrap", **{"data-max-bytes": str(MAX_UPLOAD_BYTES)}, children=dcc.Upload(
+            id="upload", max_size=MAX_UPLOAD_BYTES, accept=".out,.json", multiple=False,
+            className="upload-box", className_active="upload-box active", className_reject="upload-box reject",
+            children=html.Div([
+                html.Span("Drop a "), html.Code(".out"), html.Span(" matrix or a native "), html.Code(".json"),
+                html.Span(" genome here, or "), html.Span("choose a file", className="link-like"),
+                html.Div(f"Checked by the genome loader; at most {MAX_UPLOAD_BYTES // 1024} KB.", className="hint"),
+            ]),
+        )),
+        html.Div(className="row", children=[
+            _label("Task of a .out file", "upload-task"),
+            html.Div(className="grow", **{"data-a11y-label": "upload-task-label"}, children=dcc.Dropdown(
+                id="upload-task", clearable=False, searchable=False, value="auto",
+                options=[{"label": "guess from the file name", "value": "auto"}]
+                + [{"label": PANEL_TITLES[p], "value": p} for p in PANELS],
+            )),
+        ]),
+        html.Div(id="upload-message", className="message", role="alert", **{"aria-live": "assertive"}),
+    ])
+
+
+def _tuning_card() -> html.Section:
+    return html.Section(className="card chrome", id="tuning-card", children=[
+        html.H2("Connection weights", className="card-title"),
+        html.P("Click a connection's dot in the network (or pick it from the list) to select it, then give it "
+               "its own weight.", className="hint"),
+        _label("Connection", "edge-picker"),
+        html.Div(**{"data-a11y-label": "edge-picker-label"}, children=dcc.Dropdown(
+            id="edge-picker", options=[], value=None, clearable=True, searchable=True,
+            placeholder="Pick a connection", maxHeight=300,
+        )),
+        html.Div(id="edge-info", className="edge-info", children="No connection selected."),
+        html.Div(className="row", children=[
+            _label("Connection weight", "edge-weight"),
+            dcc.Input(id="edge-weight", type="number", step="any", debounce=True, disabled=True,
+                      className="number-input"),
+            html.Button("Set weight", id={"type": "edge-action", "action": "set"}, disabled=True,
+                        className="btn"),
+        ]),
+        html.Div(className="row buttons", children=[
+            html.Button("Reset this connection", id={"type": "edge-action", "action": "reset"}, disabled=True,
+                        className="btn"),
+            html.Button("Reset all connections", id={"type": "edge-action", "action": "reset-all"},
+                        className="btn"),
+            html.Button("Load tuned weights", id={"type": "edge-action", "action": "tuned"}, className="btn primary",
+                        title="The authors' individually tuned weights (the paper's 4th condition)"),
+        ]),
+        html.Div(id="weights-message", className="message", role="status"),
+        html.Div(id="weights-summary", className="hint"),
+    ])
+
+
+def _weight_control() -> html.Div:
+    marks = {v: f"{v:g}" for v in (-2, -1, 0, 1, 2)}
+    return html.Div(className="weight-control", children=[
+        _label("Shared weight", "weight-slider"),
+        html.Div(className="weight-row", children=[
+            html.Div(className="weight-slider", **{"data-a11y-label": "weight-slider-label"}, children=dcc.Slider(
+                id="weight-slider", min=SLIDER_MIN, max=SLIDER_MAX, step=0.01, value=-1.5, marks=marks,
+                updatemode="mouseup", allow_direct_input=False, included=False,
+                tooltip={"placement": "bottom", "always_visible": False},
+            )),
+            html.Div(className="weight-number", children=[
+                _label("Exact value", "weight-input", className="field-label small"),
+                dcc.Input(id="weight-input", type="number", step="any", value=-1.5, debounce=True,
+                          className="number-input", placeholder=f"{WEIGHT_MIN:g} to {WEIGHT_MAX:g}"),
+            ]),
+        ]),
+        html.Div(id="weight-message", className="message", role="status"),
+    ])
+
+
+def _playback() -> html.Div:
+    return html.Div(className="playback", id="playback", children=[
+        html.Div(className="row buttons", children=[
+            html.Button("▶ Play", id={"type": "player", "action": "play"}, className="btn primary",
+                        **{"aria-label": "Play"}),
+            html.Button("❚❚ Pause", id={"type": "player", "action": "pause"}, className="btn",
+                        **{"aria-label": "Pause"}),
+            html.Button("⟲ Restart", id={"type": "player", "action": "restart"}, className="btn",
+                        **{"aria-label": "Restart"}),
+            html.Div(className="speed", children=[
+                html.Span("Speed", id="speed-label", className="field-label small"),
+                dcc.RadioItems(id="speed", value=1, inline=True,
+                               options=[{"label": t, "value": v} for v, t in SPEEDS]),
+            ]),
+        ]),
+        html.Div(className="row scrub-row", children=[
+            _label("Step", "scrubber", className="field-label small"),
+            dcc.Input(id="scrubber", type="range", min=0, max=1000, step=1, value=0, className="scrubber"),
+            html.Span("step 0 / 0", id="step-readout", className="readout"),
+        ]),
+        html.Div(className="row returns", children=[
+            html.Div(["Return so far ", html.Strong("—", id="return-now")], className="readout"),
+            html.Div(["Final return ", html.Strong("—", id="return-final")], className="readout"),
+            html.Span("", id="player-status", className="player-status", role="status"),
+        ]),
+        html.Div(className="row seed-row", children=[
+            _label("Seed", "seed-input", className="field-label small"),
+            dcc.Input(id="seed-input", type="number", min=0, max=SEED_MAX, step=1, value=0, debounce=True,
+                      className="number-input"),
+            html.Button("Next seed", id="next-seed", className="btn"),
+        ]),
+        html.Div(id="episode-message", className="message", role="alert"),
+    ])
+
+
+def _panel() -> html.Div:
+    return html.Div(id="panel", className="panel", children=[
+        html.Div(id="stage-placeholder", className="placeholder", role="note"),
+        html.Div(className="stage-row", children=[
+            html.Div(className="stage-col", children=[
+                html.Div(id="stage", className="stage", children=[
+                    html.Canvas(id="stage-canvas", width=600, height=600, className="stage-canvas",
+                                **{"aria-label": "Task animation", "role": "img"}),
+                ]),
+            ]),
+            html.Div(className="controls-col", children=[_weight_control(), _playback()]),
+        ]),
+        html.Section(className="network-card", id="network-card", children=[
+            html.H2("Network", className="card-title"),
+            html.P(className="hint", children=[
+                "Inputs left, outputs right, hidden nodes by layer. Node colour = activation function; the halo "
+                "shows the node's value at the current step (", html.Span("blue", className="pos"), " positive, ",
+                html.Span("red", className="neg"), " negative, size = magnitude). Edge colour = sign of its "
+                "weight, width = magnitude. Grey inputs are unused.",
+            ]),
+            dcc.Graph(id="network-graph", config={"displaylogo": False, "scrollZoom": False,
+                                                  "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
+                      figure={"data": [], "layout": {"height": 420}}),
+        ]),
+    ])
+
+
+def build_layout() -> html.Div:
+    """The whole page (main view and ``/embed`` share it)."""
+    return html.Div(id="app-root", className="app", children=[
+        dcc.Location(id="url", refresh=False),
+        html.Header(className="app-header chrome", children=[
+            html.Div([
+                html.H1("WANN Explorer"),
+                html.P(["Weight Agnostic Neural Networks (Gaier & Ha, 2019): every connection shares one weight. ",
+                        html.A("Read the article", href=PAPER_URL, target="_blank", rel="noopener")],
+                       className="subtitle"),
+            ]),
+            html.Div(className="share", children=[
+                _label("Link to this view", "share-link", className="field-label small"),
+                html.Div(className="share-row", children=[
+                    dcc.Input(id="share-link", type="text", readOnly=True, value="", className="share-input"),
+                    dcc.Clipboard(target_id="share-link", title="Copy the link", className="clipboard"),
+                ]),
+                html.Details(className="embed-details", children=[
+                    html.Summary("Embed this panel in a page"),
+                    html.Div(className="share-row", children=[
+                        dcc.Input(id="embed-code", type="text", readOnly=True, value="", className="share-input"),
+                        dcc.Clipboard(target_id="embed-code", title="Copy the embed code", className="clipboard"),
+                    ]),
+                ]),
+                html.Div(id="share-note", className="hint"),
+            ]),
+        ]),
+        html.Div(id="notices", className="notices", role="status"),
+        html.Div(className="app-body", children=[
+            html.Aside(className="sidebar chrome", children=[_genome_card(), _upload_card(), _tuning_card()]),
+            html.Main(className="main", children=[
+                html.Div(className="chrome", **{"data-a11y-tabs": "Panels"}, children=dcc.Tabs(
+                    id="panel-tabs", value=PANELS[0], className="panel-tabs", parent_className="panel-tabs-parent",
+                    children=[dcc.Tab(label=PANEL_TITLES[p], value=p) for p in PANELS])),
+                _panel(),
+            ]),
+        ]),
+        html.Footer(className="app-footer chrome", children=[
+            "The authors' champion genomes and tuned weights: google/brain-tokyo-workshop (WANNRelease), "
+            "Apache License 2.0, Copyright Google LLC.",
+        ]),
+        # Per-user state (browser memory; nothing per user is kept on the server).
+        dcc.Store(id="uploads-store", data={}),
+        dcc.Store(id="genome-meta"),
+        dcc.Store(id="weights-store"),
+        dcc.Store(id="selected-edge"),
+        dcc.Store(id="request-store"),
+        dcc.Store(id="episode-store"),
+        dcc.Store(id="tail-request"),
+        dcc.Store(id="tail-store"),
+        dcc.Store(id="figure-request"),
+        dcc.Store(id="player-sink"),
+        dcc.Store(id="url-sink"),
+    ])

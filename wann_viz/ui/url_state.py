@@ -1,0 +1,205 @@
+"""Shareable view state in the URL: parse and format, with no dash import.
+
+A view is ``genome`` (a saved genome's key), ``weight`` (shared weight),
+``seed`` (episode seed) and ``panel`` (the task panel). ``/`` shows the full
+explorer and ``/embed`` one panel without page chrome. Any parameter that is
+unknown, malformed or out of range falls back to its default, and the parser
+returns a sentence saying so for the page.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from urllib.parse import parse_qsl, urlencode
+
+from .catalog import PANEL_TITLES, PANELS, Catalog
+
+WEIGHT_MIN, WEIGHT_MAX = -10.0, 10.0  # accepted anywhere (URL, number input, per-connection)
+SLIDER_MIN, SLIDER_MAX = -2.0, 2.0
+DEFAULT_WEIGHT = 1.0  # for genomes without a best shared weight
+SEED_MAX = 2**31 - 1
+DEFAULT_SEED = 0
+WEIGHT_DECIMALS = 4
+MAX_QUERY_CHARS = 2000
+PARAMS = ("genome", "weight", "seed", "panel")
+EMBED_PATH = "/embed"
+_SEED_RE = re.compile(r"^\s*\+?\d{1,10}\s*$")
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """What a link reopens.
+
+    Attributes:
+        genome: saved genome key, or ``None`` when there is no genome at all.
+        weight: shared weight, rounded to ``WEIGHT_DECIMALS``.
+        seed: episode seed in ``[0, SEED_MAX]``.
+        panel: one of ``PANELS``.
+    """
+
+    genome: str | None
+    weight: float
+    seed: int
+    panel: str
+
+
+def _short(text: str, n: int = 40) -> str:
+    text = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def round_weight(w: float) -> float:
+    """Weights are kept to ``WEIGHT_DECIMALS`` so that links round-trip exactly."""
+    return round(float(w), WEIGHT_DECIMALS) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
+def format_weight(w: float) -> str:
+    """Short text of a weight: ``-1.5``, ``0.25``, ``2``."""
+    text = f"{round_weight(w):.{WEIGHT_DECIMALS}f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def parse_weight(value, lo: float = WEIGHT_MIN, hi: float = WEIGHT_MAX) -> float | None:
+    """A finite number in ``[lo, hi]`` (rounded), else ``None``. Accepts numbers or text."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        if len(value) > 40:
+            return None
+        try:
+            value = float(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, (int, float)):
+        return None
+    w = float(value)
+    if not math.isfinite(w) or not lo <= w <= hi:
+        return None
+    return round_weight(w)
+
+
+def parse_seed(value) -> int | None:
+    """A whole number in ``[0, SEED_MAX]``, else ``None``. Accepts ints, integral floats or digit text."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, str):
+        if not _SEED_RE.match(value):
+            return None
+        value = int(value)
+    if isinstance(value, float):
+        if not math.isfinite(value) or value != int(value):
+            return None
+        value = int(value)
+    if not isinstance(value, int) or not 0 <= value <= SEED_MAX:
+        return None
+    return value
+
+
+def default_weight(catalog: Catalog, key: str | None) -> float:
+    """The genome's best shared weight, else ``DEFAULT_WEIGHT``."""
+    if key in catalog and catalog[key].genome.best_shared_weight is not None:
+        w = parse_weight(catalog[key].genome.best_shared_weight)
+        if w is not None:
+            return w
+    return DEFAULT_WEIGHT
+
+
+def page_kind(pathname) -> tuple[str, list[str]]:
+    """``("embed", [])`` for ``/embed``, else ``("main", notices)``."""
+    if not isinstance(pathname, str) or pathname in ("", "/"):
+        return "main", []
+    path = pathname.rstrip("/") or "/"
+    if path == EMBED_PATH:
+        return "embed", []
+    return "main", [f"There is no page {_short(pathname)!r}; showing the explorer."]
+
+
+def parse_view(search, catalog: Catalog) -> tuple[ViewState, list[str]]:
+    """Read a view from a query string (``"?genome=...&weight=..."``).
+
+    Args:
+        search: ``location.search`` (with or without the leading ``?``), or ``None``.
+        catalog: the saved genomes (the only ones a link can name).
+
+    Returns:
+        ``(state, notices)``: notices say, in words, which parameters were
+        ignored or replaced by defaults. An empty query gives the default view
+        and no notices.
+    """
+    notices: list[str] = []
+    params: dict[str, str] = {}
+    text = search if isinstance(search, str) else ""
+    if len(text) > MAX_QUERY_CHARS:
+        notices.append("The link's parameters are too long and were ignored; showing the default view.")
+        text = ""
+    for name, value in parse_qsl(text.lstrip("?"), keep_blank_values=True):
+        if name not in PARAMS:
+            notices.append(f"Ignored the unknown link parameter {_short(name)!r}.")
+        elif name in params:
+            notices.append(f"The link gives {name!r} twice; using the first.")
+        else:
+            params[name] = value
+
+    panel = params.get("panel")
+    if panel is not None and panel not in PANELS:
+        notices.append(
+            f"Unknown panel {_short(panel)!r}; panels are {', '.join(PANELS)}."
+        )
+        panel = None
+
+    genome = params.get("genome")
+    if genome is not None and genome not in catalog:
+        fallback = (catalog.first_of_task(panel) if panel else None) or catalog.default_key()
+        shown = catalog[fallback].label if fallback else "no genome"
+        notices.append(f"Unknown genome {_short(genome)!r}; showing {shown} instead.")
+        genome = None
+
+    if genome is not None:
+        task = catalog[genome].task
+        if panel is not None and task in PANELS and panel != task:
+            notices.append(
+                f"The {PANEL_TITLES[panel]} panel does not fit {catalog[genome].label} "
+                f"(a {PANEL_TITLES[task]} network); showing the {PANEL_TITLES[task]} panel."
+            )
+        panel = task if task in PANELS else (panel or PANELS[0])
+    else:
+        genome = (catalog.first_of_task(panel) if panel else None) or catalog.default_key()
+        if panel is None:
+            task = catalog[genome].task if genome else None
+            panel = task if task in PANELS else PANELS[0]
+
+    weight = default_weight(catalog, genome)
+    if "weight" in params:
+        w = parse_weight(params["weight"])
+        if w is None:
+            notices.append(
+                f"The weight {_short(params['weight'])!r} is not a number from {format_weight(WEIGHT_MIN)} "
+                f"to {format_weight(WEIGHT_MAX)}; using {format_weight(weight)}."
+            )
+        else:
+            weight = w
+
+    seed = DEFAULT_SEED
+    if "seed" in params:
+        s = parse_seed(params["seed"])
+        if s is None:
+            notices.append(
+                f"The seed {_short(params['seed'])!r} is not a whole number from 0 to {SEED_MAX}; using {DEFAULT_SEED}."
+            )
+        else:
+            seed = s
+    return ViewState(genome, weight, seed, panel), notices
+
+
+def format_query(state: ViewState) -> str:
+    """The query string (with ``?``) that :func:`parse_view` reads back to ``state``.
+
+    ``genome`` is left out when it is ``None`` (uploads cannot be linked).
+    """
+    params = []
+    if state.genome is not None:
+        params.append(("genome", state.genome))
+    params += [("weight", format_weight(state.weight)), ("seed", str(int(state.seed))), ("panel", state.panel)]
+    return "?" + urlencode(params)
