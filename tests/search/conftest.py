@@ -19,6 +19,7 @@ def tiny(task: str, **over):
     return load_settings(task, overrides=base)
 
 
-@pytest.fixture
-def tiny_settings():
+@pytest.fixture(name="tiny")
+def tiny_fixture():
+    """``tiny(task, **overrides)`` -> settings for a run of a second or two."""
     return tiny

@@ -8,7 +8,6 @@ from wann_viz.search import engine
 from wann_viz.search.algorithm import Search
 from wann_viz.search.runner import run_search
 
-from .conftest import tiny
 
 distributed = pytest.importorskip("distributed")
 
@@ -23,7 +22,7 @@ def client():
     cluster.close()
 
 
-def test_dask_evaluation_matches_local(client):
+def test_dask_evaluation_matches_local(client, tiny):
     s = tiny("swingup", population=6)
     genomes = [ind.to_genome("swingup") for ind in Search(s).population]
     args = ("swingup", genomes, [-1.0, 2.0], [1, 2], 40)
@@ -32,7 +31,7 @@ def test_dask_evaluation_matches_local(client):
                           engine.evaluate_genomes(engine.LocalEvaluator(), *args))
 
 
-def test_run_on_a_local_cluster_equals_a_local_run(client, tmp_path):
+def test_run_on_a_local_cluster_equals_a_local_run(client, tmp_path, tiny):
     s = tiny("swingup", population=6, generations=2)
     a = run_search(s, tmp_path / "dask", evaluator=engine.DaskEvaluator(client), progress=False)
     b = run_search(s, tmp_path / "local", progress=False)

@@ -9,8 +9,6 @@ from wann_viz.search.block import BlockNetwork
 from wann_viz.tasks import swingup
 from wann_viz.tasks.registry import make_task
 
-from .conftest import tiny
-
 
 def _history(search):
     return {k: v for k, v in search.history.items() if k != "seconds"}
@@ -23,7 +21,7 @@ def _run(settings, n):
     return search
 
 
-def test_same_seed_same_run_and_champion():
+def test_same_seed_same_run_and_champion(tiny):
     s = tiny("swingup", population=12, generations=4)
     a, b = _run(s, 4), _run(s, 4)
     assert _history(a) == _history(b)
@@ -33,19 +31,19 @@ def test_same_seed_same_run_and_champion():
     assert [i.to_dict() for i in a.population] == [i.to_dict() for i in b.population]
 
 
-def test_another_seed_gives_another_run():
+def test_another_seed_gives_another_run(tiny):
     a = _run(tiny("swingup", population=12, seed=1), 3)
     b = _run(tiny("swingup", population=12, seed=2), 3)
     assert _history(a) != _history(b)
 
 
-def _evolved_genomes(n_gen=6, pop=16):
+def _evolved_genomes(tiny, n_gen=6, pop=16):
     search = _run(tiny("swingup", population=pop, generations=n_gen, max_steps=20), n_gen)
     return [ind.to_genome("swingup") for ind in search.population]
 
 
-def test_block_network_matches_the_single_genome_forward():
-    genomes = _evolved_genomes()
+def test_block_network_matches_the_single_genome_forward(tiny):
+    genomes = _evolved_genomes(tiny)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(len(genomes), 12, 5))
     w = np.repeat([-2.0, -0.5, 0.5, 2.0], 3)
@@ -72,8 +70,8 @@ def test_swingup_batch_physics_follows_the_task_transition():
         assert np.array_equal(term, t2)
 
 
-def test_batched_swingup_equals_the_generic_task_loop_and_ignores_chunking():
-    genomes = _evolved_genomes()
+def test_batched_swingup_equals_the_generic_task_loop_and_ignores_chunking(tiny):
+    genomes = _evolved_genomes(tiny)
     w = np.array([-1.0, 0.5, 2.0])
     seeds = np.array([5, 6])
     fast = engine.evaluate_swingup(genomes, w, seeds, 150, compact_every=5)
@@ -87,7 +85,7 @@ def test_batched_swingup_equals_the_generic_task_loop_and_ignores_chunking():
     assert np.array_equal(whole, parts)
 
 
-def test_history_columns_are_complete():
+def test_history_columns_are_complete(tiny):
     s = _run(tiny("swingup"), 2)
     assert set(s.history) == set(HISTORY_KEYS)
     assert s.history["generation"] == [1, 2]

@@ -11,8 +11,6 @@ from wann_viz.search import engine
 from wann_viz.search.runner import RunFolderError, run_search
 from wann_viz.search.runs import list_runs, open_run
 
-from .conftest import tiny
-
 
 def _same_result(a, b):
     ga, gb = load_genome(a / "champion.json"), load_genome(b / "champion.json")
@@ -24,7 +22,7 @@ def _same_result(a, b):
     assert ha == hb and ea == eb
 
 
-def test_pause_and_resume_equals_an_uninterrupted_run(tmp_path):
+def test_pause_and_resume_equals_an_uninterrupted_run(tmp_path, tiny):
     s = tiny("swingup", generations=6, checkpoint_every=4)
     run_search(s, tmp_path / "straight", progress=False)
     assert run_search(s, tmp_path / "sliced", progress=False, stop_at=3) is None
@@ -46,7 +44,7 @@ class _InterruptingEvaluator(engine.LocalEvaluator):
         return super().map(chunks)
 
 
-def test_ctrl_c_leaves_a_usable_checkpoint(tmp_path):
+def test_ctrl_c_leaves_a_usable_checkpoint(tmp_path, tiny):
     s = tiny("swingup", generations=5, checkpoint_every=100)
     run_search(s, tmp_path / "straight", progress=False)
     with pytest.raises(KeyboardInterrupt):
@@ -58,7 +56,7 @@ def test_ctrl_c_leaves_a_usable_checkpoint(tmp_path):
     _same_result(tmp_path / "straight", tmp_path / "cut")
 
 
-def test_resume_can_extend_a_finished_run(tmp_path):
+def test_resume_can_extend_a_finished_run(tmp_path, tiny):
     s = tiny("swingup", generations=2)
     run_search(s, tmp_path / "r", progress=False)
     run_search(None, tmp_path / "r", resume=True, generations=4, progress=False)
@@ -67,7 +65,7 @@ def test_resume_can_extend_a_finished_run(tmp_path):
         run_search(None, tmp_path / "r", resume=True, generations=1, progress=False)
 
 
-def test_new_run_refuses_an_existing_folder_and_resume_needs_a_checkpoint(tmp_path):
+def test_new_run_refuses_an_existing_folder_and_resume_needs_a_checkpoint(tmp_path, tiny):
     s = tiny("swingup", generations=1)
     run_search(s, tmp_path / "r", progress=False)
     with pytest.raises(RunFolderError, match="already holds a run"):
@@ -81,7 +79,7 @@ def test_cli_resume_refuses_changed_settings(tmp_path, capsys):
     assert rc == 2 and "--population cannot change" in capsys.readouterr().err
 
 
-def test_list_and_open_runs(tmp_path):
+def test_list_and_open_runs(tmp_path, tiny):
     run_search(tiny("swingup", generations=3, save_generations=[1, 2]), tmp_path / "runs" / "a", progress=False)
     run_search(tiny("swingup", generations=2), tmp_path / "runs" / "b", progress=False, stop_at=1)
     (tmp_path / "runs" / "not-a-run").mkdir()
@@ -102,7 +100,7 @@ def test_list_and_open_runs(tmp_path):
     assert list_runs(tmp_path / "missing") == []
 
 
-def test_resuming_a_finished_run_changes_nothing(tmp_path):
+def test_resuming_a_finished_run_changes_nothing(tmp_path, tiny):
     s = tiny("swingup", generations=2)
     first = run_search(s, tmp_path / "r", progress=False)
     again = run_search(None, tmp_path / "r", resume=True, progress=False)
@@ -110,7 +108,7 @@ def test_resuming_a_finished_run_changes_nothing(tmp_path):
     assert load_genome(tmp_path / "r" / "champion.json") == first
 
 
-def test_generation_files_are_small_and_the_champion_carries_the_history(tmp_path):
+def test_generation_files_are_small_and_the_champion_carries_the_history(tmp_path, tiny):
     run_search(tiny("swingup", generations=3, save_generations=[2]), tmp_path / "r", progress=False)
     gen2 = load_genome(tmp_path / "r" / "generations" / "gen-000002.json")
     assert "history" not in gen2.extra["search"] and gen2.extra["search"]["generation"] == 2

@@ -11,8 +11,6 @@ from wann_viz.search import engine
 from wann_viz.search.runner import run_search
 from wann_viz.tasks.registry import available_task_names
 
-from .conftest import tiny
-
 
 def _check_run(out, task, generations):
     champ = load_genome(out / "champion.json")
@@ -25,19 +23,19 @@ def _check_run(out, task, generations):
     assert json.loads((out / "run.json").read_text())["status"] == "finished"
 
 
-def test_tiny_swingup_run(tmp_path):
+def test_tiny_swingup_run(tmp_path, tiny):
     run_search(tiny("swingup"), tmp_path / "r", progress=False)
     _check_run(tmp_path / "r", "swingup", 3)
     assert (tmp_path / "r" / "generations" / "gen-000002.json").is_file()
     assert (tmp_path / "r" / "generations" / "gen-000003.json").is_file()  # the last generation
 
 
-def test_tiny_biped_run(tmp_path):
+def test_tiny_biped_run(tmp_path, tiny):
     run_search(tiny("biped"), tmp_path / "r", progress=False, workers=1)
     _check_run(tmp_path / "r", "biped", 3)
 
 
-def test_biped_pool_gives_the_same_returns_as_one_process():
+def test_biped_pool_gives_the_same_returns_as_one_process(tiny):
     from wann_viz.search.algorithm import Search
 
     s = tiny("biped", population=4)
@@ -53,7 +51,7 @@ def test_biped_pool_gives_the_same_returns_as_one_process():
 
 
 @pytest.mark.skipif("mnist" not in available_task_names(), reason="wann_viz.tasks.mnist missing")
-def test_tiny_mnist_run(tmp_path):
+def test_tiny_mnist_run(tmp_path, tiny):
     pytest.importorskip("wann_viz.tasks.mnist")
     run_search(tiny("mnist"), tmp_path / "r", progress=False)
     _check_run(tmp_path / "r", "mnist", 3)

@@ -75,10 +75,11 @@ def run_search_command(args) -> int:
                 return fail("give --task (swingup, biped, mnist or carracing)")
             settings = load_settings(args.task, args.settings, {
                 "population": args.population, "generations": args.generations, "seed": args.seed})
-        champion = run_search(settings, args.out, resume=args.resume,
-                              generations=args.generations if args.resume else None,
-                              workers=args.workers, scheduler=args.scheduler, progress=not args.quiet,
-                              time_limit=args.time_limit)
+        with _sigterm_as_ctrl_c():
+            champion = run_search(settings, args.out, resume=args.resume,
+                                  generations=args.generations if args.resume else None,
+                                  workers=args.workers, scheduler=args.scheduler, progress=not args.quiet,
+                                  time_limit=args.time_limit)
     except (SettingsError, RunFolderError, NotImplementedError) as exc:
         return fail(str(exc.args[0] if exc.args else exc))
     except KeyboardInterrupt:
@@ -90,3 +91,27 @@ def run_search_command(args) -> int:
     if champion is not None and args.quiet:
         print(f"{args.out}/champion.json")
     return 0
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+class _sigterm_as_ctrl_c:
+    """While running, SIGTERM (``kill PID``; a nohup run ignores Ctrl-C) checkpoints like Ctrl-C."""
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        self._old = None
+        if threading.current_thread() is threading.main_thread():
+            self._old = signal.signal(signal.SIGTERM, _raise_interrupt)
+        return self
+
+    def __exit__(self, *exc):
+        if self._old is not None:
+            import signal
+
+            signal.signal(signal.SIGTERM, self._old)
+        return False

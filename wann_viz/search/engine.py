@@ -1,8 +1,9 @@
 """Evaluation engine: returns of many genomes over a weight series and episodes.
 
-The unit of work is a *chunk*: a JSON-able dict naming the task, a few
-genomes (native genome dicts), the weight series, the episode seeds and the
-step limit; :func:`evaluate_chunk` turns it into a (n, K, E) array of
+The unit of work is a *chunk*: a dict naming the task, a few genomes
+(:class:`~wann_viz.Genome` objects in-process, native genome dicts when sent to
+another process: :func:`to_wire`), the weight series, the episode seeds and
+the step limit; :func:`evaluate_chunk` turns it into a (n, K, E) array of
 returns. Chunks run
 
 * in this process (:class:`LocalEvaluator`; swing-up: the whole population is
@@ -12,9 +13,12 @@ returns. Chunks run
 
 Inside a chunk, all genomes x weights x episodes run in lock-step: one
 :class:`~wann_viz.search.block.BlockNetwork` forward for every genome, then
-one ``task.step`` for every episode (for swing-up that is one numpy call for
-all 192 x 6 x 3 episodes). A genome's returns do not depend on which chunk it
-is in, so the result does not depend on the number of workers.
+one physics step for every episode. Swing-up has its own loop
+(:func:`evaluate_swingup`: 192 x 6 x 3 = 3,456 episodes per numpy call, and
+genomes whose episodes have all ended leave the batch); Gym tasks go through
+the :class:`~wann_viz.tasks.base.Task` interface (:func:`evaluate_rl`). A
+genome's returns do not depend on which chunk it is in, so the result does
+not depend on the number of workers.
 
 Episode ``e`` of every genome and every weight starts from ``seeds[e]``
 (common random numbers: genomes of one generation are compared on the same
@@ -132,7 +136,7 @@ def evaluate_rl(genomes: Sequence[Genome], task, weights: np.ndarray, seeds: np.
 class SwingUpBatch:
     """Swing-up episodes as contiguous columns, stepped by the task's own physics.
 
-    Uses ``wann_viz.tasks.swingup._advance`` (the arithmetic behind
+    Uses ``wann_viz.tasks.swingup.advance`` (the arithmetic behind
     ``transition``), which takes the sine and cosine of theta from the
     previous step, so no state is stacked or re-split per step.
 
@@ -157,9 +161,9 @@ class SwingUpBatch:
 
     def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Advance every episode; returns ``(rewards (B,), terminated (B,) bool)``."""
-        from ..tasks.swingup import _advance
+        from ..tasks.swingup import advance
 
-        self.cols, self.s, self.c, rewards, terminated = _advance(*self.cols, self.s, self.c, actions)
+        self.cols, self.s, self.c, rewards, terminated = advance(*self.cols, self.s, self.c, actions)
         return rewards, terminated
 
 
@@ -285,6 +289,10 @@ def _ignore_sigint() -> None:
 
 class PoolEvaluator:
     """Chunks on a pool of worker processes (spawned; they start once per run).
+
+    Spawned workers re-import the caller's main module: a script that uses
+    this class directly needs the usual ``if __name__ == "__main__":`` guard
+    (``python -m wann_viz search`` is safe).
 
     Args:
         workers: number of processes (default: every core).

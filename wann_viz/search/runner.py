@@ -171,8 +171,8 @@ def run_search(
         if (run / CHECKPOINT).exists() or (run / "run.json").exists():
             raise RunFolderError(f"{run} already holds a run; use --resume to continue it or choose another --out")
         check_task_available(settings["task"])
-        run.mkdir(parents=True, exist_ok=True)
         evaluator = evaluator or engine.make_evaluator(settings["task"], workers, scheduler)
+        run.mkdir(parents=True, exist_ok=True)
         search = Search(settings, evaluator)
         started = _now()
         write_json(run / "settings.json", search.settings)

@@ -70,7 +70,7 @@ def transition(states: np.ndarray, actions: np.ndarray) -> tuple[np.ndarray, np.
     """
     st = np.asarray(states, dtype=float)
     x, x_dot, theta, theta_dot = (np.ascontiguousarray(st[:, i]) for i in range(4))
-    cols, s, c, rewards, terminated = _advance(x, x_dot, theta, theta_dot, np.sin(theta), np.cos(theta),
+    cols, s, c, rewards, terminated = advance(x, x_dot, theta, theta_dot, np.sin(theta), np.cos(theta),
                                                np.asarray(actions, dtype=float).reshape(-1))
     return np.stack(cols, axis=1), _observe_cols(cols, s, c), rewards, terminated
 
@@ -85,7 +85,7 @@ _TA_DEN0, _TA_DEN_CC = 4 * _L * _MT, 3 * _M * _L
 _X_TO_ANGLE = np.pi / (2 * X_LIMIT)
 
 
-def _advance(x, x_dot, theta, theta_dot, s, c, actions):
+def advance(x, x_dot, theta, theta_dot, s, c, actions):
     """The step on contiguous (B,) columns, given s = sin(theta), c = cos(theta).
 
     Returns:
@@ -238,7 +238,7 @@ class SwingUpTask(Task):
         actions = np.asarray(outputs, dtype=float)[:, 0]
         n_done = int(np.count_nonzero(was_done))
         if n_done == 0:
-            cols, s, c, rewards, terminated = _advance(*state.cols, state.sin, state.cos, actions)
+            cols, s, c, rewards, terminated = advance(*state.cols, state.sin, state.cos, actions)
         else:
             # Finished episodes stay where they ended and earn nothing.
             cols = tuple(a.copy() for a in state.cols)
@@ -247,12 +247,12 @@ class SwingUpTask(Task):
             terminated = np.zeros(len(was_done), bool)
             if n_done >= self.compact_fraction * len(was_done):
                 run = np.flatnonzero(~was_done)  # step only the running episodes
-                new = _advance(*(a[run] for a in state.cols), state.sin[run], state.cos[run], actions[run])
+                new = advance(*(a[run] for a in state.cols), state.sin[run], state.cos[run], actions[run])
                 for dst, src in zip(cols, new[0]):
                     dst[run] = src
                 s[run], c[run], rewards[run], terminated[run] = new[1:]
             else:
-                new = _advance(*state.cols, state.sin, state.cos, actions)
+                new = advance(*state.cols, state.sin, state.cos, actions)
                 run = ~was_done
                 for dst, src in zip(cols, new[0]):
                     dst[run] = src[run]
