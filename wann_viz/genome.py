@@ -26,7 +26,7 @@ import os
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -235,6 +235,21 @@ class Genome:
         if kind == "output":
             return self.output_labels[node - (self.n_nodes - self.n_out)]
         return f"h{node}"
+
+    def cached(self, key: str, build: Callable[["Genome"], Any]) -> Any:
+        """``build(self)``, computed once per genome object and kept on it.
+
+        Genomes are immutable, so anything derived from one (a compiled
+        network, an evaluator) stays valid for its lifetime; the cache dies
+        with the genome, and ``with_changes`` copies start empty.
+        """
+        cache = self.__dict__.get("_derived")
+        if cache is None:
+            cache = {}
+            object.__setattr__(self, "_derived", cache)
+        if key not in cache:
+            cache[key] = build(self)
+        return cache[key]
 
     def with_changes(self, **changes: Any) -> "Genome":
         """A validated copy with some fields replaced."""

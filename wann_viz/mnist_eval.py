@@ -215,11 +215,7 @@ class MnistEvaluator:
 
 def evaluator(genome: Genome) -> MnistEvaluator:
     """The genome's evaluator (built once and kept on the immutable genome)."""
-    ev = genome.__dict__.get("_mnist_evaluator")
-    if ev is None:
-        ev = MnistEvaluator(genome)
-        object.__setattr__(genome, "_mnist_evaluator", ev)
-    return ev
+    return genome.cached("mnist_evaluator", MnistEvaluator)
 
 
 # ----- metrics from predictions --------------------------------------------------

@@ -231,11 +231,7 @@ class Network:
 
 def compile_network(genome: Genome) -> Network:
     """Compile ``genome`` (cached on the genome object, which is immutable)."""
-    net = genome.__dict__.get("_network")
-    if net is None:
-        net = Network(genome)
-        object.__setattr__(genome, "_network", net)
-    return net
+    return genome.cached("network", Network)
 
 
 def forward(genome: Genome, inputs, weights=None, *, connection_weights=None):

@@ -35,12 +35,12 @@ def genome_depths(genome: Genome) -> np.ndarray:
 
     Blocks are rebuilt as episodes end; the depths of a genome never change.
     """
-    d = genome.__dict__.get("_search_depths")
-    if d is None:
-        d = depths(genome.n_nodes, genome.connections)
+    def build(g: Genome) -> np.ndarray:
+        d = depths(g.n_nodes, g.connections)
         d.setflags(write=False)
-        object.__setattr__(genome, "_search_depths", d)
-    return d
+        return d
+
+    return genome.cached("search_depths", build)
 
 
 class BlockNetwork:

@@ -212,18 +212,22 @@ def evaluate_swingup(genomes: Sequence[Genome], weights: np.ndarray, seeds: np.n
 
 
 def _evaluate_mnist(genomes: Sequence[Genome], weights: np.ndarray, seeds: np.ndarray, batch_size: int) -> np.ndarray:
+    """(n, k, e) fitness: minus the mean cross-entropy over ``batch_size`` training images.
+
+    Each genome runs through :class:`wann_viz.mnist_eval.MnistEvaluator`, which sums
+    the pixel part of every node once and reuses it for all k weights (about 3x
+    faster here than packing the population into one block network).
+    """
+    from .. import mnist_eval
     from ..tasks import mnist
 
     n, k, e = len(genomes), len(weights), len(seeds)
     out = np.empty((n, k, e))
-    net = BlockNetwork(genomes, shared_inputs=True)
-    for j, seed in enumerate(seeds.tolist()):
-        inputs, labels = mnist.training_batch(int(seed), batch_size)
-        b = inputs.shape[0]
-        y = net.forward(np.tile(inputs, (k, 1)), np.repeat(weights, b))  # (n, 10, k*b)
-        logits = y.reshape(n, 10, k, b).transpose(0, 2, 3, 1)  # (n, k, b, 10)
-        for i in range(n):
-            out[i, :, j] = mnist.mnist_fitness(logits[i], labels)
+    batches = [mnist.training_batch(int(seed), batch_size) for seed in seeds.tolist()]
+    for i, genome in enumerate(genomes):
+        ev = mnist_eval.MnistEvaluator(genome)
+        for j, (inputs, labels) in enumerate(batches):
+            out[i, :, j] = mnist.mnist_fitness(ev.outputs(inputs, weights), labels)
     return out
 
 
