@@ -1,7 +1,7 @@
 /*
  * Accessible names for components that take no aria-* props in Dash 4:
  * a wrapper with data-a11y-label="<label id>" names the control inside it
- * (the Dropdown's button, the Slider's thumb) with that <label>.
+ * (the Dropdown's button, the Slider's thumb, the RadioItems' listbox) with that <label>.
  */
 (function () {
   'use strict';
@@ -19,6 +19,10 @@
         var valueId = dropdown.id ? dropdown.id + '-value' : '';
         var want = labelId + (valueId ? ' ' + valueId : '');
         if (dropdown.getAttribute('aria-labelledby') !== want) dropdown.setAttribute('aria-labelledby', want);
+      }
+      var lists = wrappers[i].querySelectorAll('[role="listbox"]');  // RadioItems
+      for (var k = 0; k < lists.length; k++) {
+        if (lists[k].getAttribute('aria-labelledby') !== labelId) lists[k].setAttribute('aria-labelledby', labelId);
       }
       var thumbs = wrappers[i].querySelectorAll('[role="slider"]');
       for (var j = 0; j < thumbs.length; j++) {

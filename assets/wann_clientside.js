@@ -151,7 +151,7 @@
     },
 
     /* Keep the address bar and the share box in step with the view. */
-    write_url: function (req, panel, meta, pathname) {
+    write_url: function (req, panel, meta, digit, image, pathname) {
       var path = pathname === '/embed' ? '/embed' : '/';
       var params = new URLSearchParams();
       var linkable = meta && meta.key && meta.key.indexOf('upload-') !== 0;
@@ -160,6 +160,10 @@
       if (req && typeof req.weight === 'number') params.set('weight', formatWeight(req.weight));
       if (req && typeof req.seed === 'number') params.set('seed', String(req.seed));
       if (panel) params.set('panel', panel);
+      if (onPanel && panel === 'mnist') {
+        if (typeof digit === 'string' && digit) params.set('digit', digit);
+        if (typeof image === 'number' && image >= 0) params.set('image', String(image));
+      }
       var qs = '?' + params.toString();
       try { window.history.replaceState(window.history.state, '', path + qs); } catch (e) { /* sandboxed */ }
       if (window.wannPlayer) window.wannPlayer.setActive(!!onPanel);

@@ -16,11 +16,12 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from ui_latency import CHROMIUM, CHROMIUM_ARGS, free_port, start_app, stop  # noqa: E402
 
 SHOTS = [
-    # (file stem, path + query, frame to show (a step, "upright" or None), full page)
+    # (file stem, path + query, frame to show (a step, "upright", "mnist" or None), full page)
     ("swingup", "/?genome=swingup-authors&weight=-1.5&seed=0&panel=swingup", "upright", True),
     ("biped", "/?genome=biped-authors&weight=-1.87&seed=0&panel=biped", 300, True),
     ("carracing", "/?genome=carracing-authors&weight=-0.7&seed=0&panel=carracing", None, True),
-    ("mnist", "/?panel=mnist", None, False),
+    # (until saved_genomes/mnist-evolved.json ships, the link falls back and the panel explains)
+    ("mnist", "/?genome=mnist-evolved&panel=mnist&digit=7&image=0", "mnist", False),
     ("embed", "/embed?genome=swingup-authors&weight=-1.5&seed=0&panel=swingup", 150, True),
 ]
 
@@ -40,9 +41,18 @@ def main(argv=None) -> int:
             browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             for stem, url, frame, full in SHOTS:
+                # The MNIST panel is taller: weight and accuracy, masks, accuracy by weight, test images.
+                page.set_viewport_size({"width": 1400, "height": 1420 if frame == "mnist" else 1000})
                 page.goto(f"http://127.0.0.1:{port}{url}")
                 page.wait_for_function("window.wannPlayer && window.wannPlayer.state().loads > 0")
-                if frame is not None:
+                if frame == "mnist":
+                    if page.locator("#panel.mnist").count():
+                        page.wait_for_function(
+                            "() => { const gd = document.querySelector('#mnist-profile .js-plotly-plot');"
+                            " return gd && gd.data.some(t => t.meta === 'digit-accuracy')"
+                            " && document.querySelector('#mnist-accuracy')"
+                            " && document.querySelector('#mnist-verdict').innerText; }", timeout=60_000)
+                elif frame is not None:
                     page.wait_for_function("window.wannPlayer.state().complete", timeout=60_000)
                     if frame == "upright":  # the first step after the swing-up with the pole near the top
                         frame = page.evaluate(
@@ -50,7 +60,7 @@ def main(argv=None) -> int:
                             " for (let f = 100; f <= n; f++) { const t = window.wannPlayer.frameData(f).theta;"
                             "   if (Math.cos(t) > 0.99) return f; } return 100; }")
                     page.evaluate(f"window.wannPlayer.pause(); window.wannPlayer.seek({frame})")
-                page.wait_for_timeout(800)  # the network figure follows the episode
+                page.wait_for_timeout(1500 if frame == "mnist" else 800)  # the network figure follows the episode
                 path = out / f"screenshot-{stem}.png"
                 page.screenshot(path=str(path), full_page=full)
                 print(path)

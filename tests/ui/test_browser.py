@@ -358,3 +358,35 @@ def test_upload_bad_file_shows_message_then_keeps_working(page, live_server, tmp
     assert s2["request"]["genome"].startswith("upload-")
     assert "My swing-up" in page.locator("#genome-info").inner_text()
     assert "genome=" not in page.url  # uploads cannot be linked
+
+
+def test_mnist_panel_digit_mask_and_accuracy(page, live_server, tmp_path, tiny_mnist):
+    from wann_viz import mnist_eval
+    from wann_viz.genome import genome_to_json
+
+    open_app(page, live_server)
+    path = tmp_path / "tiny-mnist.json"
+    path.write_text(genome_to_json(tiny_mnist))
+    page.locator("#upload input[type=file]").set_input_files(str(path))  # the catalog folder is fixed: upload
+    page.wait_for_function("document.querySelector('#panel').classList.contains('mnist')")
+    assert page.get_by_role("tab", selected=True).inner_text() == "MNIST"
+    assert page.locator("#mnist-digits-card").is_visible() and not page.locator("#stage-canvas").is_visible()
+    # choose a digit: its mask shows exactly the 8 pixels wired to it, and the network greys the rest
+    page.get_by_label("Digit", exact=True).get_by_role("option", name="3", exact=True).click()
+    page.wait_for_function("(t) => { const gd = document.querySelector('#mnist-mask .js-plotly-plot');"
+                           " return gd && gd.layout.title && gd.layout.title.text === t; }",
+                           arg="Digit 3 sees 8 of 256 pixels")
+    lit = page.evaluate("() => { const gd = document.querySelector('#mnist-mask .js-plotly-plot');"
+                        " return gd.data.find(t => t.meta === 'mask').z.flat().filter(v => v !== null).length; }")
+    assert lit == 8
+    page.wait_for_function("() => { const gd = document.querySelector('#network-graph .js-plotly-plot');"
+                           " return gd && gd.data.some(t => t.meta === 'edges-dim'); }")
+    # the accuracy at the genome's best weight (1), then at -2 after moving the slider
+    at = {w: f"{100 * float(mnist_eval.accuracy(tiny_mnist, w)[0]):.1f}%" for w in (1.0, -2.0)}
+    page.wait_for_function("(t) => document.querySelector('#mnist-accuracy')?.innerText === t", arg=at[1.0])
+    thumb = page.get_by_label("Shared weight")
+    thumb.focus()
+    thumb.press("Home")
+    page.wait_for_function("(t) => document.querySelector('#mnist-accuracy')?.innerText === t", arg=at[-2.0])
+    assert "weight -2" in page.locator("#mnist-readout").inner_text()
+    assert query_of(page.url)["digit"] == "3" and query_of(page.url)["panel"] == "mnist"

@@ -24,7 +24,7 @@ def create_app(genome_dir: str | Path | None = None):
     """
     from dash import Dash
 
-    from . import callbacks_genome, callbacks_rollout, callbacks_url, callbacks_weights
+    from . import callbacks_genome, callbacks_mnist, callbacks_rollout, callbacks_url, callbacks_weights
     from .catalog import Catalog
     from .layout import build_layout
 
@@ -40,6 +40,7 @@ def create_app(genome_dir: str | Path | None = None):
     callbacks_genome.register(app, catalog)
     callbacks_weights.register(app, catalog)
     callbacks_rollout.register(app, catalog)
+    callbacks_mnist.register(app, catalog)
     callbacks_url.register(app)
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     app.catalog = catalog  # for tests and benchmarks

@@ -20,7 +20,7 @@ from .url_state import SLIDER_MAX, SLIDER_MIN, page_kind, parse_view, parse_weig
 
 # Output order of select_genome (the registered callback returns them as a tuple).
 OUTPUT_KEYS = ("picker", "options", "uploads", "panel", "slider", "weight", "seed", "notices",
-               "upload_message", "meta", "root_class", "weights", "selected", "upload_contents")
+               "upload_message", "meta", "root_class", "weights", "selected", "upload_contents", "digit", "image")
 
 
 def picker_options(catalog: Catalog, uploads: Any) -> list[dict]:
@@ -142,6 +142,9 @@ def select_genome(trigger: str | None, *, catalog: Catalog, pathname: Any = None
     out["options"] = picker_options(catalog, uploads)
     out["panel"] = state.panel
     out["seed"] = state.seed
+    out["digit"] = state.digit or "all"
+    if state.image is not None:
+        out["image"] = str(state.image)
     out["slider"] = _slider_value(state.weight)
     out["weight"] = state.weight
     out["notices"] = notices
@@ -193,13 +196,16 @@ def genome_info(meta: Any, uploads: Any, catalog: Catalog) -> list:
 def panel_view(panel: Any, meta: Any) -> tuple[str, list]:
     """Class of the panel and its placeholder text.
 
-    Classes: ``live`` (animated task), ``static`` (network only, e.g. CarRacing)
-    or ``empty`` (no genome of this panel's task is selected).
+    Classes: ``live`` (animated task), ``static`` (network only, e.g. CarRacing;
+    MNIST adds ``mnist``, which shows the MNIST cards) or ``empty`` (no genome
+    of this panel's task is selected).
     """
     panel = panel if panel in PANELS else PANELS[0]
     task = meta.get("task") if isinstance(meta, dict) else None
     if task == panel and task in LIVE_TASKS:
         return f"panel panel-{panel} live", []
+    if task == panel == "mnist":
+        return "panel panel-mnist static mnist", []
     if task == panel:
         return f"panel panel-{panel} static", [
             html.H3(f"{PANEL_TITLES[panel]}: no live rollout yet"),
@@ -252,6 +258,8 @@ def register(app, catalog: Catalog) -> None:
         Output("weights-store", "data", allow_duplicate=True),
         Output("selected-edge", "data", allow_duplicate=True),
         Output("upload", "contents"),
+        Output("mnist-digit", "value"),
+        Output("mnist-image-input", "value", allow_duplicate=True),
         Input("url", "pathname"),
         Input("genome-picker", "value"),
         Input("panel-tabs", "value"),

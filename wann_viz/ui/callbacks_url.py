@@ -22,6 +22,8 @@ def register(app) -> None:
         Input("request-store", "data"),
         Input("panel-tabs", "value"),
         Input("genome-meta", "data"),
+        Input("mnist-digit", "value"),
+        Input("mnist-index", "data"),
         State("url", "pathname"),
         prevent_initial_call=True,
     )

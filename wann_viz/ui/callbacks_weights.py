@@ -17,6 +17,7 @@ import numpy as np
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
 from ..genome import Genome, GenomeError
+from .callbacks_mnist import network_highlight
 from .catalog import Catalog, resolve_genome
 from .episodes import RequestError, connection_weights, normalize_request
 from .figures import empty_figure, format_value, network_figure
@@ -39,8 +40,12 @@ def _weights_for(genome: Genome, req: dict) -> tuple[np.ndarray, np.ndarray]:
     return cw, own
 
 
-def network_view(request: Any, selected: Any, uploads: Any, catalog: Catalog) -> dict:
-    """The network figure for the weights of ``request`` (see :func:`wann_viz.ui.figures.network_figure`)."""
+def network_view(request: Any, selected: Any, uploads: Any, catalog: Catalog, digit: Any = None) -> dict:
+    """The network figure for the weights of ``request`` (see :func:`wann_viz.ui.figures.network_figure`).
+
+    For an MNIST genome, ``digit`` (the MNIST panel's digit selector: 0 .. 9 or
+    ``"all"``) highlights the part of the network that feeds that digit.
+    """
     if not isinstance(request, dict):
         return empty_figure("Pick a genome to see its network.")
     try:
@@ -49,7 +54,8 @@ def network_view(request: Any, selected: Any, uploads: Any, catalog: Catalog) ->
         return empty_figure(str(exc))
     weights, own = _weights_for(genome, req)
     index = _selected_index(selected, req["genome"], genome)
-    return network_figure(genome, weights, selected_edge=index, own_weight=own, uirevision=req["genome"])
+    return network_figure(genome, weights, selected_edge=index, own_weight=own, uirevision=req["genome"],
+                          highlight=network_highlight(genome, digit))
 
 
 def _selected_index(selected: Any, key: str, genome: Genome) -> int | None:
@@ -204,10 +210,10 @@ def register(app, catalog: Catalog) -> None:
     """Wire the weight callbacks to ``app``."""
 
     @app.callback(Output("network-graph", "figure"),
-                  Input("figure-request", "data"), Input("selected-edge", "data"), State("uploads-store", "data"),
-                  prevent_initial_call=True)
-    def _network(request, selected, uploads):
-        return network_view(request, selected, uploads, catalog)
+                  Input("figure-request", "data"), Input("selected-edge", "data"), Input("mnist-digit", "value"),
+                  State("uploads-store", "data"), prevent_initial_call=True)
+    def _network(request, selected, digit, uploads):
+        return network_view(request, selected, uploads, catalog, digit)
 
     @app.callback(Output("edge-picker", "value", allow_duplicate=True), Input("network-graph", "clickData"),
                   State("figure-request", "data"), State("uploads-store", "data"), prevent_initial_call=True)

@@ -14,6 +14,11 @@ The network figure's traces carry ``meta`` tags that the clientside player
   ``hovertext`` = activation and current value, ``customdata`` = ``"node:<i>"``;
 * ``"edge-handles"``: one marker per connection at the edge's middle,
   ``customdata`` = ``"edge:<k>"`` (connection index k); clicking one selects the connection.
+
+A :class:`Highlight` (e.g. the part of an MNIST network that feeds one
+digit, see :mod:`wann_viz.ui.figures_mnist`) draws that part in colour and
+greys the rest; the edge traces then carry ``meta`` ``"edges"`` (in colour)
+or ``"edges-dim"`` (greyed).
 """
 
 from __future__ import annotations
@@ -21,7 +26,8 @@ from __future__ import annotations
 import html
 import math
 import threading
-from typing import Sequence
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
 
 import numpy as np
 
@@ -41,6 +47,29 @@ NODE_SIZE = 14
 IO_NODE_SIZE = 16
 HALO_MIN, HALO_GAIN = 14.0, 24.0  # halo diameter = HALO_MIN + HALO_GAIN * tanh(|value|)
 EDGE_MIN_WIDTH, EDGE_GAIN, EDGE_MAX_WIDTH = 0.6, 1.4, 7.0
+DIM_EDGE = "#cfcfcf"   # edges outside a highlight
+DIM_NODE = "#ececec"   # hidden/output nodes outside a highlight
+MANY_INPUTS = 64       # above this (MNIST's 256 pixels) inputs are drawn small and unlabelled
+
+
+@dataclass(frozen=True)
+class Highlight:
+    """Part of the network to draw in colour; everything else is greyed.
+
+    Attributes:
+        nodes: node indices inside the highlight.
+        connections: connection indices inside the highlight.
+        edge_colours: colour per highlighted connection index; connections
+            missing from it (or all, when empty) keep their weight-sign colour.
+        focus: nodes that get an amber ring (e.g. the chosen digit's output).
+        legend: extra legend entries ``(name, colour)`` for ``edge_colours``.
+    """
+
+    nodes: frozenset[int]
+    connections: frozenset[int]
+    edge_colours: Mapping[int, str] = field(default_factory=dict)
+    focus: frozenset[int] = frozenset()
+    legend: tuple[tuple[str, str], ...] = ()
 
 
 def edge_width(w: float) -> float:
@@ -138,6 +167,7 @@ def network_figure(
     selected_edge: int | None = None,
     own_weight: Sequence[bool] | np.ndarray | None = None,
     uirevision: str | None = None,
+    highlight: Highlight | None = None,
 ) -> dict:
     """The network view: layered layout, nodes by activation, edges by weight.
 
@@ -149,6 +179,7 @@ def network_figure(
         selected_edge: index of the selected connection, highlighted.
         own_weight: (C,) bool, connections with their own (tuned or set) weight.
         uirevision: keeps zoom across updates of the same genome.
+        highlight: a part of the network to stand out (the rest greyed), or ``None``.
 
     Returns:
         A plotly figure dict ``{"data": [...], "layout": {...}}``.
@@ -176,13 +207,18 @@ def network_figure(
             "hoverinfo": "skip", "showlegend": False, "meta": "selected-edge", "name": "selected",
         })
 
-    # Edges: one trace per (sign, width, live) bucket keeps the figure small.
+    # Edges: one trace per (colour, width, state) bucket keeps the figure small.
+    # state: 2 = drawn in full, 1 = dead end (feeds no output), 0 = outside the highlight.
     buckets: dict[tuple, list[int]] = {}
     for k, (s, d) in enumerate(genome.connections.tolist()):
+        if highlight is not None and k not in highlight.connections:
+            buckets.setdefault((DIM_EDGE, EDGE_MIN_WIDTH, 0), []).append(k)
+            continue
         live = s in live_nodes and d in live_nodes
         width = round(edge_width(w[k]) * 2) / 2
-        buckets.setdefault((sign_colour(w[k]), width, live), []).append(k)
-    for (colour, width, live), ks in sorted(buckets.items(), key=lambda kv: (kv[0][2], kv[0][1])):
+        colour = highlight.edge_colours.get(k) if highlight is not None else None
+        buckets.setdefault((colour or sign_colour(w[k]), width, 2 if live else 1), []).append(k)
+    for (colour, width, state), ks in sorted(buckets.items(), key=lambda kv: (kv[0][2], kv[0][1], kv[0][0])):
         ex, ey = [], []
         for k in ks:
             s, d = genome.connections[k]
@@ -190,11 +226,13 @@ def network_figure(
             ey += [ys[s], ys[d], None]
         data.append({
             "type": "scatter", "mode": "lines", "x": ex, "y": ey,
-            "line": {"color": colour, "width": width}, "opacity": 0.75 if live else 0.2,
-            "hoverinfo": "skip", "showlegend": False, "meta": "edges", "name": "edges",
+            "line": {"color": colour, "width": width}, "opacity": (0.35, 0.2, 0.8)[state],
+            "hoverinfo": "skip", "showlegend": False, "meta": "edges" if state else "edges-dim", "name": "edges",
         })
 
-    # Edge handles: hover shows the connection, click selects it.
+    # Edge handles: hover shows the connection, click selects it. Thousands of them
+    # (an MNIST network) would hide the edges at full size.
+    handle_size = 8 if c <= 400 else 5
     hx, hy, htext, hcol, hsym, hsize = [], [], [], [], [], []
     for k, (s, d) in enumerate(genome.connections.tolist()):
         hx.append(0.5 * (xs[s] + xs[d]))
@@ -204,9 +242,10 @@ def network_figure(
             f"<b>{_esc(genome.node_label(s))} → {_esc(genome.node_label(d))}</b><br>connection {k}: weight "
             f"{format_value(w[k])} ({source})<br><i>click to select and tune</i>"
         )
-        hcol.append(sign_colour(w[k]))
+        inside = highlight is None or k in highlight.connections
+        hcol.append(sign_colour(w[k]) if inside else DIM_EDGE)
         hsym.append("diamond" if own[k] else "circle")
-        hsize.append(13 if k == selected_edge else 8)
+        hsize.append(13 if k == selected_edge else handle_size)
     data.append({
         "type": "scatter", "mode": "markers", "x": hx, "y": hy, "customdata": [f"edge:{k}" for k in range(c)],
         "marker": {"color": hcol, "size": hsize, "symbol": hsym, "opacity": 0.85,
@@ -229,14 +268,19 @@ def network_figure(
 
     # Nodes.
     fills = _node_fill(genome, used)
-    text, text_pos, text_col, sizes_n, line_w = [], [], [], [], []
+    many_inputs = genome.n_in > MANY_INPUTS
+    text, text_pos, text_col, sizes_n, line_w, line_col = [], [], [], [], [], []
     hover = []
     for node in range(n):
         kind = genome.node_kind(node)
         value = None if vals is None else float(vals[node])
         is_used = kind != "input" or bool(used[node - 1])
+        outside = highlight is not None and node not in highlight.nodes
         hover.append(node_hover(genome, node, int(layers[node]), is_used, value))
-        if kind in ("bias", "input"):
+        if kind == "input" and many_inputs:
+            text.append("")  # hundreds of labels would overlap: hover names each pixel
+            text_pos.append("middle left")
+        elif kind in ("bias", "input"):
             text.append(_esc(genome.node_label(node)))
             text_pos.append("middle left")
         elif kind == "output":
@@ -245,13 +289,22 @@ def network_figure(
         else:
             text.append("")
             text_pos.append("middle center")
-        text_col.append(UNUSED_TEXT if not is_used else "#222222")
-        sizes_n.append(IO_NODE_SIZE if kind != "hidden" else NODE_SIZE)
-        line_w.append(2.5 if kind == "output" else 1)
+        text_col.append(UNUSED_TEXT if not is_used or (outside and kind != "bias") else "#222222")
+        if kind == "input" and many_inputs:
+            sizes_n.append(6)
+        else:
+            sizes_n.append(IO_NODE_SIZE if kind != "hidden" else NODE_SIZE)
+        if outside and kind in ("hidden", "output"):
+            fills[node] = DIM_NODE
+        elif outside and kind == "input":
+            fills[node] = UNUSED
+        focus = highlight is not None and node in highlight.focus
+        line_w.append(4 if focus else 2.5 if kind == "output" else 0.5 if kind == "input" and many_inputs else 1)
+        line_col.append(SELECTED if focus else "#bbbbbb" if outside else "#333333")
     data.append({
         "type": "scatter", "mode": "markers+text", "x": xs.tolist(), "y": ys.tolist(),
         "customdata": [f"node:{i}" for i in range(n)],
-        "marker": {"color": fills, "size": sizes_n, "line": {"color": "#333333", "width": line_w}},
+        "marker": {"color": fills, "size": sizes_n, "line": {"color": line_col, "width": line_w}},
         "text": text, "textposition": text_pos, "textfont": {"size": 11, "color": text_col},
         "hovertext": hover, "hoverinfo": "text", "showlegend": False, "meta": "nodes", "name": "nodes",
     })
@@ -267,6 +320,13 @@ def network_figure(
             "type": "scatter", "mode": "markers", "x": [None], "y": [None], "name": name,
             "marker": {"color": colour, "size": 12, "line": {"color": "#333333", "width": 1}},
             "hoverinfo": "skip", "showlegend": True, "meta": "legend",
+        })
+    # Edge colours of a highlight: line swatches, unlike the node colours above.
+    for name, colour in highlight.legend if highlight is not None else ():
+        legend_entries.append((name, colour))
+        data.append({
+            "type": "scatter", "mode": "lines", "x": [None], "y": [None], "name": _esc(name),
+            "line": {"color": colour, "width": 4}, "hoverinfo": "skip", "showlegend": True, "meta": "legend",
         })
 
     column_max = max(int(np.sum(layers == k)) for k in range(int(layers.max()) + 1))

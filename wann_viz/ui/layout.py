@@ -4,9 +4,13 @@
 CSS hides everything marked ``chrome`` (header, sidebar, tabs, footer). All
 per-user state lives in the ``dcc.Store`` components listed at the bottom.
 
-Accessible names: the genome picker and the weight slider are labelled by
-their ``<label>`` through ``data-a11y-label`` (see ``assets/wann_a11y.js``,
-because Dash's Dropdown and Slider do not take ``aria-*`` props).
+Accessible names: the genome picker, the weight slider and the MNIST digit
+choice are labelled by their ``<label>`` through ``data-a11y-label`` (see
+``assets/wann_a11y.js``, because Dash's Dropdown, Slider and RadioItems do not
+take ``aria-*`` props).
+
+The MNIST panel's parts carry the class ``mnist-only``: CSS shows them only
+while the panel has the class ``mnist`` (an MNIST genome on the MNIST tab).
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ from __future__ import annotations
 from dash import dcc, html
 
 from .catalog import MAX_UPLOAD_BYTES, PANEL_TITLES, PANELS
+from .mnist_panel import ALL as ALL_DIGITS
+from .mnist_panel import N_TEST
 from .url_state import SEED_MAX, SLIDER_MAX, SLIDER_MIN, WEIGHT_MAX, WEIGHT_MIN
 
 PAPER_URL = "https://weightagnostic.github.io/"
@@ -145,6 +151,72 @@ def _playback() -> html.Div:
     ])
 
 
+def _graph(graph_id: str, height: int, label: str) -> html.Div:
+    """A figure without mode bar, in a wrapper that gives it an accessible name."""
+    return html.Div(role="figure", className="mnist-graph", **{"aria-label": label}, children=dcc.Graph(
+        id=graph_id, config={"displayModeBar": False, "responsive": True},
+        figure={"data": [], "layout": {"height": height}}))
+
+
+def _mnist_readout() -> html.Div:
+    return html.Div(className="mnist-only mnist-readout-wrap", children=dcc.Loading(
+        type="dot", delay_show=400, children=html.Div(
+            id="mnist-readout", className="mnist-readout", role="status", **{"aria-live": "polite"}),
+    ))
+
+
+def _mnist_cards() -> list:
+    """Digit masks and accuracy by weight side by side, then the test-image browser."""
+    digits = html.Section(className="card mnist-only", id="mnist-digits-card", children=[
+        html.H2("Which pixels reach each digit?", className="card-title"),
+        html.P("The network has one output per digit; the highest output is its answer. Choose a digit to see "
+               "the input pixels that have a path to that output (and, in the network below, the part that "
+               "carries them).", className="hint"),
+        html.Div(className="digit-row", children=[
+            html.Span("Digit", id="mnist-digit-label", className="field-label"),
+            html.Div(**{"data-a11y-label": "mnist-digit-label"}, children=dcc.RadioItems(
+                id="mnist-digit", value=ALL_DIGITS, inline=True, className="digit-picker",
+                labelClassName="digit-choice",
+                options=[{"label": "All", "value": ALL_DIGITS}]
+                + [{"label": str(d), "value": str(d)} for d in range(10)],
+            )),
+        ]),
+        _graph("mnist-mask", 420, "Mask: input pixels that reach the chosen output"),
+        html.P(id="mnist-mask-caption", className="hint mnist-caption"),
+    ])
+    profile = html.Section(className="card mnist-only", id="mnist-profile-card", children=[
+        html.H2("Digit accuracy by weight", className="card-title"),
+        html.P(["Each row is one digit: the colour shows how many of its test images the network gets right at "
+                "each shared weight (all 10,000 test images). Top: all digits together. ",
+                html.Span("Amber", className="amber"), ": the slider's weight; ",
+                html.Span("dashed green", className="green"), ": the six-weight ensemble. At weight 0 the outputs "
+                "no longer depend on the image, so every image gets the same answer."], className="hint"),
+        dcc.Loading(type="circle", delay_show=250, children=_graph(
+            "mnist-profile", 480, "Accuracy by weight for each class")),
+    ])
+    images = html.Section(className="card mnist-only", id="mnist-images-card", children=[
+        html.H2("Try it on test images", className="card-title"),
+        html.Div(className="row", children=[
+            _label("Test image", "mnist-image-input", className="field-label"),
+            dcc.Input(id="mnist-image-input", type="text", inputMode="numeric", value="0", debounce=True,
+                      className="number-input image-input", placeholder=f"0 to {N_TEST - 1}", autoComplete="off"),
+            html.Button("◀ Previous", id="mnist-image-prev", className="btn", **{"aria-label": "Previous image"}),
+            html.Button("Next ▶", id="mnist-image-next", className="btn primary", **{"aria-label": "Next image"}),
+            html.Button("Next mistake", id="mnist-image-mistake", className="btn",
+                        title="The next test image the network gets wrong at the current weight"),
+            html.Span(f"of {N_TEST:,} test images", className="hint"),
+        ]),
+        html.Div(id="mnist-image-message", className="message", role="alert"),
+        html.Div(id="mnist-verdict", className="mnist-verdict-wrap", role="status", **{"aria-live": "polite"}),
+        html.Div(className="mnist-image-row", children=[
+            _graph("mnist-original", 250, "The original test image"),
+            _graph("mnist-input", 250, "The network's 16 by 16 input"),
+            _graph("mnist-probabilities", 250, "The network's answer as probabilities"),
+        ]),
+    ])
+    return [html.Div(className="mnist-grid mnist-only", children=[digits, profile]), images]
+
+
 def _panel() -> html.Div:
     return html.Div(id="panel", className="panel", children=[
         html.Div(id="stage-placeholder", className="placeholder", role="note"),
@@ -155,8 +227,9 @@ def _panel() -> html.Div:
                                 **{"aria-label": "Task animation", "role": "img"}),
                 ]),
             ]),
-            html.Div(className="controls-col", children=[_weight_control(), _playback()]),
+            html.Div(className="controls-col", children=[_weight_control(), _mnist_readout(), _playback()]),
         ]),
+        *_mnist_cards(),
         html.Section(className="network-card", id="network-card", children=[
             html.H2("Network", className="card-title"),
             html.P(className="hint", children=[
@@ -164,6 +237,10 @@ def _panel() -> html.Div:
                 "shows the node's value at the current step (", html.Span("blue", className="pos"), " positive, ",
                 html.Span("red", className="neg"), " negative, size = magnitude). Edge colour = sign of its "
                 "weight, width = magnitude. Grey inputs are unused.",
+            ]),
+            html.P(className="hint mnist-only", children=[
+                "MNIST: the 256 pixel inputs are the small dots on the left (hover one to see which pixel). "
+                "In colour: the part of the network that feeds the digit chosen above; grey: the rest.",
             ]),
             dcc.Graph(id="network-graph", config={"displaylogo": False, "scrollZoom": False,
                                                   "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
@@ -225,4 +302,5 @@ def build_layout() -> html.Div:
         dcc.Store(id="figure-request"),
         dcc.Store(id="player-sink"),
         dcc.Store(id="url-sink"),
+        dcc.Store(id="mnist-index", data=0),  # the MNIST test image shown
     ])

@@ -1,7 +1,9 @@
 """Shareable view state in the URL: parse and format, with no dash import.
 
 A view is ``genome`` (a saved genome's key), ``weight`` (shared weight),
-``seed`` (episode seed) and ``panel`` (the task panel). ``/`` shows the full
+``seed`` (episode seed) and ``panel`` (the task panel); on the MNIST panel
+also ``digit`` (``0`` .. ``9`` or ``all``, the digit selector) and ``image``
+(the test image shown, 0 .. 9999). ``/`` shows the full
 explorer and ``/embed`` one panel without page chrome. Any parameter that is
 unknown, malformed or out of range falls back to its default, and the parser
 returns a sentence saying so for the page.
@@ -23,7 +25,9 @@ SEED_MAX = 2**31 - 1
 DEFAULT_SEED = 0
 WEIGHT_DECIMALS = 4
 MAX_QUERY_CHARS = 2000
-PARAMS = ("genome", "weight", "seed", "panel")
+PARAMS = ("genome", "weight", "seed", "panel", "digit", "image")
+DIGITS = ("all",) + tuple(str(d) for d in range(10))  # the MNIST digit selector's values
+IMAGE_MAX = 9_999  # MNIST test images are 0 .. 9999
 EMBED_PATH = "/embed"
 _SEED_RE = re.compile(r"^\s*\+?\d{1,10}\s*$")
 
@@ -37,12 +41,16 @@ class ViewState:
         weight: shared weight, rounded to ``WEIGHT_DECIMALS``.
         seed: episode seed in ``[0, SEED_MAX]``.
         panel: one of ``PANELS``.
+        digit: MNIST panel only: one of ``DIGITS``, or ``None`` (the default, all digits).
+        image: MNIST panel only: test image number, or ``None`` (the default, image 0).
     """
 
     genome: str | None
     weight: float
     seed: int
     panel: str
+    digit: str | None = None
+    image: int | None = None
 
 
 def _short(text: str, n: int = 40) -> str:
@@ -190,7 +198,21 @@ def parse_view(search, catalog: Catalog) -> tuple[ViewState, list[str]]:
             )
         else:
             seed = s
-    return ViewState(genome, weight, seed, panel), notices
+
+    digit = params.get("digit")
+    if digit is not None and digit not in DIGITS:
+        notices.append(f"The digit {_short(digit)!r} is not 0 to 9 or 'all'; showing all digits.")
+        digit = None
+    image = None
+    if "image" in params:
+        image = parse_seed(params["image"])
+        if image is None or image > IMAGE_MAX:
+            notices.append(f"The image {_short(params['image'])!r} is not a whole number from 0 to {IMAGE_MAX}; "
+                           "showing image 0.")
+            image = None
+    if panel != "mnist":  # only the MNIST panel has digits and test images
+        digit = image = None
+    return ViewState(genome, weight, seed, panel, digit, image), notices
 
 
 def format_query(state: ViewState) -> str:
@@ -202,4 +224,8 @@ def format_query(state: ViewState) -> str:
     if state.genome is not None:
         params.append(("genome", state.genome))
     params += [("weight", format_weight(state.weight)), ("seed", str(int(state.seed))), ("panel", state.panel)]
+    if state.digit is not None:
+        params.append(("digit", state.digit))
+    if state.image is not None:
+        params.append(("image", str(int(state.image))))
     return "?" + urlencode(params)
