@@ -60,7 +60,7 @@ def main(run_dir: Path, out: Path) -> None:
         name="MNIST WANN evolved by WANN Explorer",
         source=(f"WANN Explorer's own search (python -m wann_viz search --task mnist), run {run_dir.name}, "
                 f"{run.generation} generations of {run.settings.get('population')} genomes"),
-        licence="Genome: Apache License 2.0, this project. Evolved on MNIST (LeCun, Cortes, Burges; CC BY-SA 3.0).",
+        licence="Genome: evolved by WANN Explorer's own search. Evolved on MNIST (LeCun, Cortes, Burges; CC BY-SA 3.0).",
         notes=(f"Test accuracy: mean {accuracy['mean_over_weights']:.1%} +- {accuracy['sd_over_weights']:.1%} over "
                f"shared weights in [-2, 2], ensemble {accuracy['ensemble']:.1%}, tuned shared weight "
                f"{tuned['weight']:+.1f}: {tuned['mean']:.1%}. Paper: 82.0% +- 18.7%, ensemble 91.6%, tuned 91.9%."),
