@@ -193,7 +193,8 @@ def test_playback_controls_scrubber_and_seed(page, live_server):
     assert state(page)["frame"] == frame and not state(page)["playing"]
     page.locator("#scrubber").fill("500")
     page.wait_for_function("window.wannPlayer.state().frame === 500")
-    assert page.locator("#step-readout").inner_text() == "step 500 / 1000"
+    # The readout is painted on the next animation frame.
+    page.wait_for_function("document.querySelector('#step-readout').innerText === 'step 500 / 1000'")
     ret = float(page.locator("#return-now").inner_text())
     assert ret == pytest.approx(state(page)["returnNow"], abs=0.01) and ret > 0
     page.get_by_role("button", name="Play").click()
@@ -320,9 +321,11 @@ def test_bad_url_parameters_fall_back_and_say_so(page, live_server):
     for words in ("Unknown genome 'nope'", "weight '99'", "seed '-3'", "Unknown panel 'zzz'", "'foo'"):
         assert words in notices
     assert query_of(page.url) == {"genome": "swingup-authors", "weight": "-1.5", "seed": "0", "panel": "swingup"}
+    # A panel alone opens that task's shipped genome at its best weight.
     open_app(page, live_server, "?panel=mnist")
-    page.wait_for_function("document.querySelector('#stage-placeholder').innerText.includes('MNIST')")
-    assert not page.locator("#network-graph").is_visible()
+    page.wait_for_function("document.querySelector('#panel').classList.contains('mnist')")
+    page.wait_for_function("document.querySelector('#mnist-accuracy')?.innerText.endsWith('%')", timeout=60_000)
+    assert query_of(page.url)["genome"] == "mnist-evolved" and query_of(page.url)["weight"] == "-1.9"
 
 
 def test_upload_bad_file_shows_message_then_keeps_working(page, live_server, tmp_path):

@@ -61,7 +61,7 @@ def test_options_are_grouped_by_task(catalog):
     labels = [o["label"] for o in options]
     assert labels[0] == "Swing-up" and options[0]["disabled"]
     heads = [o["value"] for o in options if o.get("disabled")]
-    assert heads == ["__group-swingup", "__group-biped", "__group-carracing"]
+    assert heads == ["__group-swingup", "__group-biped", "__group-carracing", "__group-mnist"]
     assert [o["value"] for o in options if not o.get("disabled")] == catalog.keys()
 
 
@@ -79,7 +79,8 @@ def test_tab_picks_a_genome_of_that_task(catalog):
     meta = {"key": "swingup-authors", "task": "swingup"}
     out = cg.select_genome("panel-tabs", catalog=catalog, panel="biped", meta=meta)
     assert out["picker"] == "biped-authors"
-    assert cg.select_genome("panel-tabs", catalog=catalog, panel="mnist", meta=meta) == {}  # none: panel explains
+    out = cg.select_genome("panel-tabs", catalog=catalog, panel="mnist", meta=meta)
+    assert out["picker"] == "mnist-evolved" and out["weight"] == -1.9
     assert cg.select_genome("panel-tabs", catalog=catalog, panel="<evil>", meta=meta) == {}
 
 

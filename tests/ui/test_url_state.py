@@ -29,8 +29,9 @@ def test_panel_alone_picks_that_tasks_genome(catalog):
     state, notices = parse_view("?panel=biped", catalog)
     assert state.genome == "biped-authors" and state.panel == "biped" and state.weight == -1.87
     assert notices == []
-    state, notices = parse_view("?panel=mnist", catalog)  # no MNIST genome: the panel explains
-    assert state.panel == "mnist" and state.genome == "swingup-authors" and notices == []
+    state, notices = parse_view("?panel=mnist", catalog)
+    assert state.panel == "mnist" and state.genome == "mnist-evolved" and state.weight == -1.9
+    assert notices == []
 
 
 @pytest.mark.parametrize("query, words", [
