@@ -1,16 +1,15 @@
 """``python -m wann_viz evaluate``."""
 
-import importlib
 import json
 import subprocess
 import sys
-import types
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import wann_viz
+from wann_viz.tasks import mnist
 from wann_viz.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,7 +78,7 @@ def test_mnist_dispatch(monkeypatch, tmp_path, capsys):
         return {"conditions": {"tuned_shared_weight": {"mean": 0.9, "sd": 0.0, "weight": 1.0}},
                 "profile": [{"weight": 1.0, "mean": 0.9, "sd": 0.0}]}
 
-    _patch_mnist(monkeypatch, fake)
+    monkeypatch.setattr(mnist, "evaluate_conditions", fake)
     g = wann_viz.Genome(activations=np.ones(267, int), connections=np.array([[1, 257]]), n_in=256, n_out=10,
                         task="mnist")
     path = tmp_path / "m.json"
@@ -95,13 +94,3 @@ def test_module_entry_point():
     )
     assert res.returncode == 0, res.stderr
     assert set(json.loads(res.stdout)) == {"conditions", "profile"}
-
-
-def _patch_mnist(monkeypatch, fake):
-    """Replace the MNIST engineer's evaluate_conditions (or stand in for the module)."""
-    try:
-        module = importlib.import_module("wann_viz.tasks.mnist")
-    except ModuleNotFoundError:
-        monkeypatch.setitem(sys.modules, "wann_viz.tasks.mnist", types.SimpleNamespace(evaluate_conditions=fake))
-    else:
-        monkeypatch.setattr(module, "evaluate_conditions", fake)

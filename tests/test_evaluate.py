@@ -1,14 +1,12 @@
 """Weight profiles and the paper's four conditions."""
 
-import importlib
-import sys
-import types
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import wann_viz
+from wann_viz.tasks import mnist
 from wann_viz.evaluate import (
     CONDITIONS, default_weights, episode_seeds, evaluate_conditions, run_episodes, weight_profile,
 )
@@ -129,7 +127,7 @@ def test_mnist_is_handed_to_its_module(monkeypatch):
         calls.append((weights, seed))
         return {"conditions": {}, "profile": []}
 
-    _patch_mnist(monkeypatch, fake)
+    monkeypatch.setattr(mnist, "evaluate_conditions", fake)
     g = Genome(activations=np.ones(1 + 256 + 10, int), connections=np.array([[0, 257]]), n_in=256, n_out=10,
                task="mnist")
     assert evaluate_conditions(g, [1.0], seed=4) == {"conditions": {}, "profile": []}
@@ -139,16 +137,6 @@ def test_mnist_is_handed_to_its_module(monkeypatch):
 def test_genome_without_task(swing):
     with pytest.raises(ValueError, match="task"):
         evaluate_conditions(swing.with_changes(task=None), [1.0], n_episodes=1)
-
-
-def _patch_mnist(monkeypatch, fake):
-    """Replace the MNIST engineer's evaluate_conditions (or stand in for the module)."""
-    try:
-        module = importlib.import_module("wann_viz.tasks.mnist")
-    except ModuleNotFoundError:
-        monkeypatch.setitem(sys.modules, "wann_viz.tasks.mnist", types.SimpleNamespace(evaluate_conditions=fake))
-    else:
-        monkeypatch.setattr(module, "evaluate_conditions", fake)
 
 
 def test_biped_champion_walks_on_v3(biped):

@@ -76,7 +76,8 @@ def _parse_weights(text: str) -> list[float]:
     return values
 
 
-def _positive_int(text: str) -> int:
+def positive_int(text: str) -> int:
+    """argparse type: a whole number of at least 1 (shared by the subcommands)."""
     try:
         value = int(text)
     except ValueError:
@@ -95,15 +96,15 @@ def add_evaluate_command(subparsers) -> None:
                     "beside the paper's numbers and the profile; progress goes to stderr.",
     )
     p.add_argument("genome", help="genome file: native .json or the authors' .out")
-    p.add_argument("--episodes", type=_positive_int, default=100, help="episodes per condition and weight (100)")
+    p.add_argument("--episodes", type=positive_int, default=100, help="episodes per condition and weight (100)")
     p.add_argument("--weights", type=_parse_weights, default=None,
                    help="comma-separated shared weights to sweep (default: -2..2 by 0.1 for swing-up, "
                         "-2,-1.5,-1,-0.5,0.5,1,1.5,2 otherwise)")
     p.add_argument("--seed", type=int, default=0, help="first episode seed; episode i uses seed+i (0)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     p.add_argument("--task", default=None, help="task name when the genome file does not say")
-    p.add_argument("--processes", type=_positive_int, default=None, help="worker processes for Gym tasks (all cores)")
-    p.add_argument("--max-steps", type=_positive_int, default=None,
+    p.add_argument("--processes", type=positive_int, default=None, help="worker processes for Gym tasks (all cores)")
+    p.add_argument("--max-steps", type=positive_int, default=None,
                    help="cut episodes short (quick checks only; the paper's numbers need full episodes)")
     p.set_defaults(run=run_evaluate)
 

@@ -9,15 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("expected a number of at least 1")
-    return value
+from ..cli import positive_int
 
 
 def _seed(text: str) -> int:
@@ -40,10 +32,10 @@ def add_search_command(subparsers) -> None:
                     "champion.json go to the --out folder. Ctrl-C leaves a checkpoint: continue with --resume.",
     )
     p.add_argument("--task", help="swingup, biped, mnist or carracing (not needed with --resume)")
-    p.add_argument("--population", type=_positive_int, help="genomes per generation")
-    p.add_argument("--generations", type=_positive_int, help="generations (with --resume: a new total)")
+    p.add_argument("--population", type=positive_int, help="genomes per generation")
+    p.add_argument("--generations", type=positive_int, help="generations (with --resume: a new total)")
     p.add_argument("--seed", type=_seed, help="seed of the run's random generator")
-    p.add_argument("--workers", type=_positive_int,
+    p.add_argument("--workers", type=positive_int,
                    help="worker processes (default: every core for Gym tasks, 1 for swing-up and MNIST)")
     p.add_argument("--scheduler", metavar="ADDR", help="run evaluations on a Dask cluster, e.g. tcp://host:8786")
     p.add_argument("--settings", metavar="FILE", help="JSON file overriding any of the task's settings")
