@@ -2,7 +2,7 @@
 
 Run: python benchmarks/forward.py [--quick]
 
-The naive loop (wann_viz.network.naive_forward) walks the nodes in
+The naive loop (wann_viz.nn.naive_forward) walks the nodes in
 topological order for each sample and weight, summing source values in
 Python and calling the activation table's numpy function per node. Targets
 (issue 2): single observation on the biped champion >= 5x faster; a batch of
@@ -22,7 +22,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from wann_viz import compile_network, load_genome  # noqa: E402
-from wann_viz.network import naive_forward  # noqa: E402
+from wann_viz.nn import naive_forward  # noqa: E402
 
 SAVED = Path(__file__).resolve().parents[1] / "saved_genomes"
 

@@ -9,11 +9,11 @@ genome compiled); the one-off costs are rows of their own.
 
 Baselines, on the same genome and images:
 
-* naive: ``wann_viz.network.naive_forward`` (a per-node Python loop, one
+* naive: ``wann_viz.nn.naive_forward`` (a per-node Python loop, one
   image at a time) then a Python argmax; timed on a slice of images and
   scaled linearly to the full count (it is linear in images x weights);
 * network: the general compiled forward pass
-  (``wann_viz.network.Network.forward``, dense layer by layer) on all images.
+  (``wann_viz.nn.Network.forward``, dense layer by layer) on all images.
 
 Without ``--genome``, the genome is a seeded random one of the size of the
 authors' MNIST champion (1,849 connections; 256 inputs, 150 hidden nodes that
@@ -33,7 +33,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from wann_viz import Genome, load_genome  # noqa: E402
-from wann_viz.network import compile_network, naive_forward  # noqa: E402
+from wann_viz.nn import compile_network, naive_forward  # noqa: E402
 from wann_viz.tasks import mnist  # noqa: E402
 from wann_viz import mnist_eval as me  # noqa: E402
 

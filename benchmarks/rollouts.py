@@ -19,7 +19,7 @@ Rows:
 Naive loops, one episode at a time with scalar physics (swing-up) or one
 environment (biped), and a per-node network:
 
-* ``naive``: the project's reference forward, ``wann_viz.network.naive_forward``,
+* ``naive``: the project's reference forward, ``wann_viz.nn.naive_forward``,
   called once per step (it also rebuilds its node lists on every call, as a
   simple loop would);
 * ``lean``: the same per-node loop with its node lists built once.
@@ -45,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 import wann_viz  # noqa: E402
 from wann_viz.activations import ACTIVATIONS  # noqa: E402
 from wann_viz.graph import topological_order  # noqa: E402
-from wann_viz.network import naive_forward  # noqa: E402
+from wann_viz.nn import naive_forward  # noqa: E402
 from wann_viz.rollout import rollout  # noqa: E402
 from wann_viz.tasks import swingup  # noqa: E402
 

@@ -27,13 +27,6 @@ CONDITION_LABELS = {
     "tuned_shared_weight": "tuned shared weight",
     "tuned_weights": "tuned weights",
 }
-CARRACING_NEEDS_VAE = (
-    "CarRacing genomes read the 16-number latent code (mu) of a pre-trained VAE, and the authors' VAE "
-    "weights were never published in a usable form, so racer.out cannot drive without a new VAE and a "
-    "re-evolved or re-tuned racer. This installation has no carracing task module (wann_viz.tasks.carracing)."
-)
-# MNIST paper figures are test accuracies in percent (no random-weights figure in the paper).
-MNIST_PAPER = {"random_shared_weight": (82.0, 18.7), "tuned_shared_weight": (91.9, None), "tuned_weights": (94.2, None)}
 
 
 class ProgressBar:
@@ -98,8 +91,8 @@ def add_evaluate_command(subparsers) -> None:
     p.add_argument("genome", help="genome file: native .json or the authors' .out")
     p.add_argument("--episodes", type=positive_int, default=100, help="episodes per condition and weight (100)")
     p.add_argument("--weights", type=_parse_weights, default=None,
-                   help="comma-separated shared weights to sweep (default: -2..2 by 0.1 for swing-up, "
-                        "-2,-1.5,-1,-0.5,0.5,1,1.5,2 otherwise)")
+                   help="comma-separated shared weights to sweep (default: the task's series, -2..2 by 0.1 "
+                        "for swing-up and MNIST, -2,-1.5,-1,-0.5,0.5,1,1.5,2 otherwise)")
     p.add_argument("--seed", type=int, default=0, help="first episode seed; episode i uses seed+i (0)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
     p.add_argument("--task", default=None, help="task name when the genome file does not say")
@@ -111,7 +104,7 @@ def add_evaluate_command(subparsers) -> None:
 
 def run_evaluate(args) -> int:
     from .genome import GenomeError, load_genome
-    from .tasks.registry import available_task_names
+    from .tasks.registry import unavailable_reason
 
     try:
         genome = load_genome(args.genome, task=args.task)
@@ -122,8 +115,13 @@ def run_evaluate(args) -> int:
     if not task:
         print("error: the genome does not say which task it solves; add --task (swingup, biped, ...)", file=sys.stderr)
         return 2
-    if task == "carracing" and "carracing" not in available_task_names():
-        print(f"error: {CARRACING_NEEDS_VAE}", file=sys.stderr)
+    try:
+        reason = unavailable_reason(task)
+    except KeyError as exc:
+        print(f"error: {exc.args[0]}", file=sys.stderr)
+        return 2
+    if reason:
+        print(f"error: {reason}", file=sys.stderr)
         return 2
 
     from .evaluate import evaluate_conditions
@@ -150,9 +148,10 @@ def _fmt(mean, sd, digits: int = 1) -> str:
 
 def format_report(genome, task: str, result: dict, episodes: int, seed: int, max_steps: int | None = None) -> str:
     """The four-condition table beside the paper's numbers, then the profile."""
-    from .evaluate import PAPER_RESULTS
+    from .tasks.specs import get_spec
 
-    paper = MNIST_PAPER if task == "mnist" else PAPER_RESULTS.get(task, {})
+    spec = get_spec(task)
+    paper = spec.paper_results
     lines = [
         f"{genome.name or 'genome'}  (task {task}; {episodes} episodes per condition, seeds {seed}..{seed + episodes - 1}"
         + (f"; episodes cut at {max_steps} steps" if max_steps else "") + ")",
@@ -166,10 +165,8 @@ def format_report(genome, task: str, result: dict, episodes: int, seed: int, max
             ours += f" (w={c['weight']:+.2f})"
         p = paper.get(name)
         lines.append(f"{CONDITION_LABELS[name]:<26}{ours:>22}   {(_fmt(*p, digits=0) if p else '-'):>14}")
-    if task == "biped":
-        lines.append("(paper: BipedalWalker-v2; this run: Gymnasium BipedalWalker-v3)")
-    if task == "mnist":
-        lines.append("(paper figures are test accuracy in percent)")
+    if spec.paper_note:
+        lines.append(spec.paper_note)
     profile = result.get("profile") or []
     if profile:
         means = [p["mean"] for p in profile]

@@ -10,13 +10,17 @@ conditions, each mean +- sd (population sd) over ``n_episodes`` episodes:
    (-2, 2) (the genome's ``best_shared_weight`` is added to the sweep);
 4. ``tuned_weights``: the genome's attached tuned weights (``None`` if absent).
 
-Vectorized tasks (swing-up) run all episodes as one numpy batch; Gym tasks run
-small lock-step batches on a process pool over every core.
+Every episode runs through the one loop of :mod:`wann_viz.loop`. Vectorized
+tasks (``TaskSpec.vectorized``: swing-up) run all episodes as numpy batches in
+this process; the others run small lock-step batches on a process pool over
+every core. A task may compute the conditions its own way
+(:meth:`~wann_viz.tasks.base.Task.conditions`: MNIST scores test accuracy).
+A pool's workers import the task by name, so a task registered only inside a
+script runs with ``processes=1`` (or is vectorized).
 """
 
 from __future__ import annotations
 
-import importlib
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -27,30 +31,20 @@ import numpy as np
 from .genome import Genome, genome_from_dict, genome_to_dict
 from .rollout import rollout
 from .tasks.registry import make_task
+from .tasks.specs import get_spec
 
 CONDITIONS = ("random_weights", "random_shared_weight", "tuned_shared_weight", "tuned_weights")
 WEIGHT_RANGE = 2.0
-# Paper table, WANN champion rows: condition -> (mean, sd). BipedalWalker is v2, CarRacing v0.
-PAPER_RESULTS: dict[str, dict[str, tuple[float, float]]] = {
-    "swingup": {"random_weights": (57, 121), "random_shared_weight": (515, 58),
-                "tuned_shared_weight": (723, 16), "tuned_weights": (932, 6)},
-    "biped": {"random_weights": (-46, 54), "random_shared_weight": (51, 108),
-              "tuned_shared_weight": (261, 58), "tuned_weights": (332, 1)},
-    "carracing": {"random_weights": (-69, 31), "random_shared_weight": (375, 177),
-                  "tuned_shared_weight": (608, 161), "tuned_weights": (893, 74)},
-}
-SWINGUP_BATCH = 4096  # episodes per numpy batch (bounds memory, paces the progress bar)
+VECTOR_BATCH = 4096  # episodes per numpy batch of a vectorized task (bounds memory, paces the progress bar)
 LOCKSTEP = 16  # Gym environments stepped together per pool job (amortizes the network call)
 
 Progress = Callable[[int, int], None]  # (episodes done, episodes in all)
 
 
 def default_weights(task_name: str) -> np.ndarray:
-    """The sweep used when none is given: -2..2 by 0.1 for swing-up (41 values),
-    the paper's series plus +-1.5 for slower tasks (8 values)."""
-    if task_name == "swingup":
-        return np.round(np.linspace(-WEIGHT_RANGE, WEIGHT_RANGE, 41), 10)
-    return np.array([-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0])
+    """The sweep used when none is given: the task's ``TaskSpec.default_weights``
+    (-2..2 by 0.1 for swing-up; the paper's series plus +-1.5 for slower tasks)."""
+    return np.array(get_spec(task_name).default_weights, dtype=float)
 
 
 def episode_seeds(seed: int, n: int) -> np.ndarray:
@@ -114,7 +108,7 @@ def run_episodes(
         return out
     task = make_task(task_name)
     if task.vectorized:
-        size, processes = SWINGUP_BATCH, 1
+        size, processes = VECTOR_BATCH, 1
     else:
         size = LOCKSTEP
         processes = processes or os.cpu_count() or 1
@@ -205,12 +199,14 @@ def evaluate_conditions(
 
     Returns:
         ``{"conditions": {name: {"mean", "sd"}, ...}, "profile": [{"weight", "mean", "sd"}, ...]}``;
-        ``conditions["tuned_shared_weight"]`` also holds ``"weight"``. MNIST
-        genomes are handed to ``wann_viz.tasks.mnist.evaluate_conditions``.
+        ``conditions["tuned_shared_weight"]`` also holds ``"weight"``. A task
+        with its own :meth:`~wann_viz.tasks.base.Task.conditions` (MNIST) answers
+        in its own shape.
     """
     task_name = _task_of(genome, task_name)
-    if task_name == "mnist":
-        return _mnist_conditions(genome, weights, seed, progress)
+    own = make_task(task_name).conditions(genome, weights, n_episodes, seed, progress)
+    if own is not None:
+        return own
     w = list(default_weights(task_name) if weights is None else (float(v) for v in weights))
     best = genome.best_shared_weight
     if best is not None and -WEIGHT_RANGE < best < WEIGHT_RANGE and not any(np.isclose(best, w)):
@@ -257,16 +253,3 @@ def evaluate_conditions(
         "tuned_weights": _stats(conn_ret[n:]) if genome.tuned_weights is not None else {"mean": None, "sd": None},
     }
     return {"conditions": conditions, "profile": profile}
-
-
-def _mnist_conditions(genome, weights, seed, progress) -> dict:
-    try:
-        mnist = importlib.import_module("wann_viz.tasks.mnist")
-    except ModuleNotFoundError as exc:
-        if exc.name != "wann_viz.tasks.mnist":
-            raise
-        raise NotImplementedError("MNIST evaluation is not part of this installation yet (wann_viz.tasks.mnist)") from None
-    fn = getattr(mnist, "evaluate_conditions", None)
-    if fn is None:
-        raise NotImplementedError("wann_viz.tasks.mnist has no evaluate_conditions() yet")
-    return fn(genome, weights, seed, progress)

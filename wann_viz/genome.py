@@ -32,7 +32,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .graph import find_cycle
-from .tasks.specs import TASK_SPECS
+from .tasks.specs import TASK_SPECS, find_spec, guess_task
 
 FORMAT_NAME = "wann-genome"
 FORMAT_VERSION = 1
@@ -168,7 +168,7 @@ class Genome:
 
         if self.task is not None and not isinstance(self.task, str):
             raise GenomeError("task must be text")
-        spec = TASK_SPECS.get(self.task) if self.task else None
+        spec = find_spec(self.task) if self.task else None
         if spec is not None and (spec.n_in, spec.n_out) != (self.n_in, self.n_out):
             raise GenomeError(
                 f"the task {self.task!r} needs {spec.n_in} inputs and {spec.n_out} outputs, "
@@ -337,13 +337,7 @@ def _check_connections(conns: np.ndarray, n: int, n_in: int, n_out: int) -> None
 # ----- the authors' matrix format ------------------------------------------------
 
 def _guess_task(path: Path) -> str | None:
-    stem = path.name.lower()
-    for key, task in (("swing", "swingup"), ("cartpole", "swingup"), ("biped", "biped"),
-                      ("walker", "biped"), ("racer", "carracing"), ("racing", "carracing"),
-                      ("mnist", "mnist")):
-        if key in stem:
-            return task
-    return None
+    return guess_task(path.name)
 
 
 def genome_from_matrix_text(text: str, task: str | None = None, *, n_in: int | None = None,
@@ -355,9 +349,9 @@ def genome_from_matrix_text(text: str, task: str | None = None, *, n_in: int | N
     from ``n_in``/``n_out``.
     """
     if task is not None:
-        if task not in TASK_SPECS:
+        spec = find_spec(task)
+        if spec is None:
             raise GenomeError(f"unknown task {task!r}; known tasks: {', '.join(sorted(TASK_SPECS))}")
-        spec = TASK_SPECS[task]
         n_in = spec.n_in if n_in is None else n_in
         n_out = spec.n_out if n_out is None else n_out
     if n_in is None or n_out is None:
@@ -512,7 +506,7 @@ def genome_from_dict(doc: Any) -> Genome:
         texts[key] = _expect(doc.get(key), str, f'"{key}"', optional=True)
     extra = _expect(doc.get("extra"), dict, '"extra"', optional=True) or {}
     task = texts.pop("task")
-    if task is not None and task not in TASK_SPECS:
+    if task is not None and find_spec(task) is None:
         raise GenomeError(f"unknown task {task!r}; known tasks: {', '.join(sorted(TASK_SPECS))}")
     return Genome(
         activations=acts, connections=conns, n_in=n_in, n_out=n_out, task=task,

@@ -1,21 +1,12 @@
 """MNIST evaluation: accuracy by weight, ensembles, per-digit accuracy, confusion.
 
 All functions classify whole splits (10,000 test or 60,000 training images)
-with :class:`MnistEvaluator`, a forward pass specialised for many samples:
-
-* node-major layout: each node's values are one contiguous row over the
-  samples, and each node sums only its real sources (an MNIST genome is
-  sparse: ~2,000 connections among ~400 nodes, where a dense layer-by-layer
-  matmul would read every earlier node);
-* the bias and pixel part of every pre-activation does not depend on the
-  shared weight (``pre_j = w * (sum of input sources + sum of hidden
-  sources)``), so it is summed once per block of images and reused for every
-  weight.
-
-It computes what :meth:`wann_viz.network.Network.forward` computes (same
-activation functions, sum-then-scale); only the order of additions differs,
-so outputs agree to rounding (checked in the tests; networks that feed huge
-values into sin/cos amplify that rounding, as they would any reordering).
+with :class:`MnistEvaluator`, the many-images forward pass
+(:class:`wann_viz.nn.ImagesNetwork`) checked for MNIST's sizes. It computes
+what :meth:`wann_viz.nn.Network.forward` computes; only the order of
+additions differs, so outputs agree to rounding (checked in the tests;
+networks that feed huge values into sin/cos amplify that rounding, as they
+would any reordering).
 
 Predictions are the argmax of the 10 outputs; a nan output never wins and
 ties go to the lower digit (so at w = 0, where all outputs are equal, every
@@ -35,10 +26,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from .activations import ACTIVATIONS
 from .genome import Genome
-from .graph import topological_order
-from .tasks.mnist import N_CLASSES, N_INPUTS, load_mnist, predictions
+from .nn.images import ImagesNetwork, predictions
+from .tasks.mnist_data import N_CLASSES, N_INPUTS, load_mnist
 
 # The paper's search-time weight series; also the default ensemble.
 SEARCH_WEIGHTS = (-2.0, -1.0, -0.5, 0.5, 1.0, 2.0)
@@ -46,16 +36,10 @@ SEARCH_WEIGHTS = (-2.0, -1.0, -0.5, 0.5, 1.0, 2.0)
 PROFILE_WEIGHTS = tuple(float(w) for w in np.round(np.linspace(-2.0, 2.0, 41), 10))
 WEIGHT_RANGE = (-2.0, 2.0)
 N_RANDOM = 100
-# Upper bound on one block of node values (floats): keeps memory near 64 MB.
-_BLOCK_FLOATS = 8_000_000
 
 
-class MnistEvaluator:
-    """A genome compiled for evaluation over many samples.
-
-    Args:
-        genome: a genome with 256 inputs and 10 outputs.
-    """
+class MnistEvaluator(ImagesNetwork):
+    """:class:`~wann_viz.nn.ImagesNetwork` for a genome with 256 inputs and 10 outputs."""
 
     def __init__(self, genome: Genome):
         if genome.n_in != N_INPUTS or genome.n_out != N_CLASSES:
@@ -63,154 +47,7 @@ class MnistEvaluator:
                 f"an MNIST genome needs {N_INPUTS} inputs and {N_CLASSES} outputs, "
                 f"this one has {genome.n_in} and {genome.n_out}"
             )
-        self.genome = genome
-        n, n_in = genome.n_nodes, genome.n_in
-        order = topological_order(n, genome.connections)
-        if order is None:  # Genome validation already refuses loops
-            raise ValueError("the genome has a loop")
-        # Only nodes that reach an output matter for the prediction.
-        useful = np.zeros(n, bool)
-        useful[genome.output_nodes] = True
-        targets_of: list[list[int]] = [[] for _ in range(n)]
-        for s, d in genome.connections.tolist():
-            targets_of[s].append(d)
-        for i in order[::-1].tolist():
-            if not useful[i]:
-                useful[i] = any(useful[t] for t in targets_of[i])
-        # Computed nodes (useful hidden ones and outputs) in topological order;
-        # row r of the node-value array belongs to node computed[r].
-        computed = [int(i) for i in order if i > n_in and useful[i]]
-        self.row_of = np.full(n, -1, np.int64)
-        self.row_of[computed] = np.arange(len(computed))
-        self.n_rows = len(computed)
-        conns = genome.connections
-        in_src: list[list[int]] = [[] for _ in computed]   # bias/pixel sources (column in [1, x])
-        in_conn: list[list[int]] = [[] for _ in computed]  # their connection indices
-        hid_src: list[list[int]] = [[] for _ in computed]  # rows of computed sources
-        hid_conn: list[list[int]] = [[] for _ in computed]
-        for k, (s, d) in enumerate(conns.tolist()):
-            r = int(self.row_of[d])
-            if r < 0:
-                continue
-            if s <= n_in:
-                in_src[r].append(s)
-                in_conn[r].append(k)
-            else:
-                hid_src[r].append(int(self.row_of[s]))
-                hid_conn[r].append(k)
-        self._plan = tuple(
-            (np.array(in_src[r], np.int64), np.array(in_conn[r], np.int64),
-             tuple(hid_src[r]), tuple(hid_conn[r]), ACTIVATIONS[int(genome.activations[node])].fn)
-            for r, node in enumerate(computed)
-        )
-        self.output_rows = self.row_of[genome.output_nodes]
-
-    # ----- forward ------------------------------------------------------------------
-    @staticmethod
-    def _columns(inputs: np.ndarray) -> np.ndarray:
-        """(1 + 256, B) float64: the bias row then one row per pixel."""
-        x = np.asarray(inputs, dtype=np.float64)
-        if x.ndim != 2 or x.shape[1] != N_INPUTS:
-            raise ValueError(f"inputs must have shape (B, {N_INPUTS}), got {x.shape}")
-        cols = np.empty((1 + N_INPUTS, x.shape[0]))
-        cols[0] = 1.0
-        cols[1:] = x.T
-        return cols
-
-    def _input_part(self, cols: np.ndarray) -> np.ndarray:
-        """(R, B) sum of each computed node's bias/pixel sources (weight 1)."""
-        part = np.zeros((self.n_rows, cols.shape[1]))
-        for r, (src, _, _, _, _) in enumerate(self._plan):
-            if src.size == 1:
-                part[r] = cols[src[0]]
-            elif src.size:
-                np.sum(cols[src], axis=0, out=part[r])
-        return part
-
-    def _run_shared(self, part: np.ndarray, weights: np.ndarray) -> np.ndarray:
-        """Node values (R, K, B) for shared weights (K,), given ``_input_part``."""
-        k, b = weights.shape[0], part.shape[1]
-        vals = np.empty((self.n_rows, k, b))
-        w = weights[:, None]
-        with np.errstate(all="ignore"):  # inf/nan propagate, as in the network
-            for r, (_, _, hid, _, fn) in enumerate(self._plan):
-                acc = np.empty((k, b))
-                acc[:] = part[r]
-                for s in hid:
-                    acc += vals[s]
-                acc *= w
-                fn(acc, out=vals[r])
-        return vals
-
-    def _run_connection(self, cols: np.ndarray, conn_w: np.ndarray) -> np.ndarray:
-        """Node values (R, K, B) for per-connection weights (K, C)."""
-        k, b = conn_w.shape[0], cols.shape[1]
-        vals = np.empty((self.n_rows, k, b))
-        with np.errstate(all="ignore"):
-            for r, (src, cin, hid, chid, fn) in enumerate(self._plan):
-                # Pixel sources: one small matmul (K, n) @ (n, B).
-                acc = conn_w[:, cin] @ cols[src] if src.size else np.zeros((k, b))
-                for s, c in zip(hid, chid):
-                    acc += conn_w[:, c, None] * vals[s]
-                fn(acc, out=vals[r])
-        return vals
-
-    def outputs(self, inputs: np.ndarray, weights=None, *, connection_weights=None) -> np.ndarray:
-        """Network outputs for a block of images (keep B * K moderate).
-
-        Args:
-            inputs: (B, 256) network inputs.
-            weights: scalar or (K,) shared weights, or
-            connection_weights: (C,) or (K, C) per-connection weights.
-
-        Returns:
-            (K, B, 10) float64.
-        """
-        cols = self._columns(inputs)
-        if (weights is None) == (connection_weights is None):
-            raise ValueError("give shared weights or connection_weights (exactly one)")
-        if weights is not None:
-            w = np.atleast_1d(np.asarray(weights, dtype=np.float64))
-            vals = self._run_shared(self._input_part(cols), w)
-        else:
-            cw = np.atleast_2d(np.asarray(connection_weights, dtype=np.float64))
-            if cw.ndim != 2 or cw.shape[1] != self.genome.n_connections:
-                raise ValueError(f"connection_weights must have shape (K, {self.genome.n_connections})")
-            vals = self._run_connection(cols, cw)
-        return np.moveaxis(vals[self.output_rows], 0, -1)
-
-    def predict(self, inputs: np.ndarray, weights=None, *, connection_weights=None) -> np.ndarray:
-        """Predicted digits of many images, in memory-bounded blocks.
-
-        Args:
-            inputs: (N, 256).
-            weights: (K,) shared weights, or
-            connection_weights: (K, C) per-connection weights.
-
-        Returns:
-            (K, N) int8 predicted digits.
-        """
-        x = np.asarray(inputs)
-        n = x.shape[0]
-        shared = weights is not None
-        w = np.atleast_1d(np.asarray(weights if shared else connection_weights, dtype=np.float64))
-        if not shared:
-            w = np.atleast_2d(w)
-        k = w.shape[0]
-        out = np.empty((k, n), np.int8)
-        per_sample = max(1, self.n_rows)
-        block_b = int(min(n, max(256, _BLOCK_FLOATS // per_sample)))
-        block_k = int(max(1, min(k, _BLOCK_FLOATS // (per_sample * block_b))))
-        for b0 in range(0, n, block_b):
-            cols = self._columns(x[b0: b0 + block_b])
-            part = self._input_part(cols) if shared else None
-            for k0 in range(0, k, block_k):
-                if shared:
-                    vals = self._run_shared(part, w[k0: k0 + block_k])
-                else:
-                    vals = self._run_connection(cols, w[k0: k0 + block_k])
-                out[k0: k0 + block_k, b0: b0 + block_b] = predictions(np.moveaxis(vals[self.output_rows], 0, -1))
-        return out
+        super().__init__(genome)
 
 
 def evaluator(genome: Genome) -> MnistEvaluator:

@@ -16,24 +16,27 @@ the value of every node. Entries after an episode's end are zero; ``lengths``
 says how many steps each episode ran. ``frames[b][0]`` is the frame after
 reset and ``frames[b][t + 1]`` the one after step ``t``.
 
-Engines: ``"batch"`` steps all B episodes together with the compiled numpy
-network. ``"scalar"`` (swing-up, one episode) runs network and physics on
-Python floats, several times faster than numpy on single values. The two
-engines agree to rounding (about 1e-12 per step); each one is exactly
-repeatable. ``"auto"`` picks ``"scalar"`` for a single swing-up episode.
+Every episode runs through the one loop of :mod:`wann_viz.loop` (same nan
+rule as the search). Engines: ``"batch"`` steps all B episodes together with
+the compiled numpy network. ``"scalar"`` is a task's single-episode fast path
+(:meth:`~wann_viz.tasks.base.Task.single_episode`; swing-up offers one), which
+runs network and physics on Python floats, several times faster than numpy on
+single values. The two engines agree to rounding (about 1e-12 per step); each
+one is exactly repeatable. ``"auto"`` picks ``"scalar"`` for one episode of a
+task that offers it.
 """
 
 from __future__ import annotations
 
 import math
-from array import array
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 import numpy as np
 
 from .genome import Genome
-from .network import compile_network
+from .loop import GenomePolicy, clean_outputs, run_lockstep
+from .nn import compile_network
 from .tasks.base import Task
 from .tasks.registry import make_task
 
@@ -197,205 +200,112 @@ def rollout(
             f"needs {task_obj.spec.n_in} and {task_obj.spec.n_out}"
         )
     limit = task_obj.max_steps if max_steps is None else min(int(max_steps), task_obj.max_steps)
-    if engine == "auto":
-        engine = "scalar" if (b == 1 and task_obj.name == "swingup") else "batch"
-    if engine == "scalar" and not (b == 1 and task_obj.name == "swingup"):
-        raise ValueError("the scalar engine runs one swing-up episode at a time")
-    if engine == "scalar":
-        result = _rollout_swingup_scalar(
-            genome, int(seeds_arr[0]), float(sched_w[0]) if weight is not None else None,
-            None if cw is None else cw.reshape(-1, genome.n_connections)[0], sched,
-            limit, record, record_nodes, record_frames, task_obj, on_step,
-        )
-    elif engine == "batch":
-        result = _rollout_batch(
-            genome, task_obj, seeds_arr, sched_w if weight is not None else None, cw, sched,
-            limit, record, record_nodes, record_frames, on_step,
-        )
-    else:
+    if engine not in ("auto", "batch", "scalar"):
         raise ValueError(f"unknown engine {engine!r}; use 'auto', 'batch' or 'scalar'")
+    cw1 = None if cw is None else cw.reshape(-1, genome.n_connections)
+    weight_at = None
+    if sched is not None:
+        weight_at = _schedule_fn(sched)
+    elif weight is not None and np.all(sched_w == sched_w[0]):
+        w0 = float(sched_w[0])
+        weight_at = lambda t: w0  # noqa: E731
+    result = None
+    one_weighting = cw1 is None or cw1.shape[0] == 1
+    if engine != "batch" and b == 1 and one_weighting:
+        net = compile_network(genome)
+        program = net.scalar_program(None if cw1 is None else cw1[0])
+        single = task_obj.single_episode(program, cw1 is None, int(seeds_arr[0]), weight_at, limit,
+                                         record_frames, on_step)
+        if single is not None:
+            result = _from_single(task_obj, genome, seeds_arr, single, record, record_nodes, record_frames)
+        elif engine == "scalar" and type(task_obj).single_episode is Task.single_episode:
+            raise ValueError(f"the scalar engine needs a task with a single-episode fast path; "
+                             f"{task_obj.name!r} has none")
+    elif engine == "scalar":
+        raise ValueError("the scalar engine runs one episode at a time")
+    if result is None:
+        result = _rollout_batch(genome, task_obj, seeds_arr, sched_w if weight is not None else None, cw,
+                                weight_at if sched is not None else None, limit, record, record_nodes,
+                                record_frames, on_step)
     result.weights = desc
     return result
 
 
-COMPACT_FRACTION = 0.9  # below this fraction of running episodes, the network skips finished ones
+def _schedule_fn(sched: list[tuple[int, float]]) -> Callable[[int], float]:
+    return lambda t: _weight_at(sched, t)
 
 
-def _forward_rows(net, obs, w, cw, record_nodes, rows, n_out, n_nodes):
-    """Network outputs (B, n_out) and node values (B, N) or None, computed for ``rows`` only (zeros elsewhere)."""
-    b = obs.shape[0]
-    sub_cw = cw if cw is None or cw.ndim == 1 else cw[rows]
-    res = net.forward_batch(obs[rows], None if w is None else w[rows], connection_weights=sub_cw,
-                            return_nodes=record_nodes)
-    sub_out, sub_nodes = res if record_nodes else (res, None)
-    out = np.zeros((b, n_out))
-    out[rows] = sub_out
-    nodes = None
-    if record_nodes:
-        nodes = np.zeros((b, n_nodes))
-        nodes[rows] = sub_nodes
-    return out, nodes
+class _Recorder:
+    """Observer of :func:`wann_viz.loop.run_lockstep` that keeps what a :class:`Rollout` holds."""
+
+    def __init__(self, policy: GenomePolicy, limit: int, b: int, n_in: int, n_out: int, n_nodes: int,
+                 record: bool, record_nodes: bool, record_frames: bool):
+        self.policy = policy
+        self.obs = np.zeros((limit, b, n_in), np.float32) if record else None
+        self.act = np.zeros((limit, b, n_out), np.float32) if record else None
+        self.rew = np.zeros((limit, b), np.float32) if record else None
+        self.nodes = np.zeros((limit, b, n_nodes), np.float32) if record_nodes else None
+        self.record_frames = record_frames
+        self.frames = self.scenes = None
+
+    def start(self, task, state, obs) -> None:
+        if self.record_frames:
+            b = obs.shape[0]
+            self.frames = [[task.frame(state, i)] for i in range(b)]
+            self.scenes = [task.scene(state, i) for i in range(b)]
+
+    def step(self, t, task, state, obs, outputs, rewards, running) -> None:
+        if self.obs is not None:
+            self.obs[t, running] = obs[running]
+            self.act[t, running] = task.to_actions(outputs)[running]
+            self.rew[t] = rewards
+        if self.nodes is not None:
+            self.nodes[t, running] = self.policy.nodes[running]
+        if self.record_frames:
+            for i in np.flatnonzero(running):
+                self.frames[i].append(task.frame(state, i))
 
 
-def _rollout_batch(genome, task, seeds, shared_w, cw, sched, limit, record, record_nodes, record_frames, on_step):
-    net = compile_network(genome)
+def _rollout_batch(genome, task, seeds, shared_w, cw, weight_at, limit, record, record_nodes, record_frames,
+                   on_step) -> Rollout:
     b = len(seeds)
-    n_in, n_out, n_nodes = genome.n_in, genome.n_out, genome.n_nodes
-    state, obs = task.reset(seeds)
-    obs_rec = np.zeros((limit, b, n_in), np.float32) if record else None
-    act_rec = np.zeros((limit, b, n_out), np.float32) if record else None
-    rew_rec = np.zeros((limit, b), np.float32) if record else None
-    node_rec = np.zeros((limit, b, n_nodes), np.float32) if record_nodes else None
-    frames = [[task.frame(state, i)] for i in range(b)] if record_frames else None
-    scenes = [task.scene(state, i) for i in range(b)] if record_frames else None
-    returns = np.zeros(b)
-    lengths = np.zeros(b, np.int64)
-    running = np.ones(b, bool)
-    try:
-        for t in range(limit):
-            w = None if cw is not None else shared_w if sched is None else np.full(b, _weight_at(sched, t))
-            n_run = int(np.count_nonzero(running))
-            if n_run < COMPACT_FRACTION * b:
-                # Many episodes have ended: run the network on the others only.
-                out, nodes = _forward_rows(net, obs, w, cw, record_nodes, np.flatnonzero(running), n_out, n_nodes)
-            else:
-                res = net.forward_batch(obs, w, connection_weights=cw, return_nodes=record_nodes)
-                out, nodes = res if record_nodes else (res, None)
-            if record:
-                obs_rec[t, running] = obs[running]
-                act_rec[t, running] = task.to_actions(out)[running]
-            if record_nodes:
-                node_rec[t, running] = nodes[running]
-            state, obs, rewards, done = task.step(state, out)
-            rewards = np.where(running, rewards, 0.0)
-            returns += rewards
-            lengths += running
-            if record:
-                rew_rec[t] = rewards
-            if record_frames:
-                for i in np.flatnonzero(running):
-                    frames[i].append(task.frame(state, i))
-            running = running & ~np.asarray(done, bool)
-            if on_step is not None:
-                on_step(t)
-            if not running.any():
-                break
-    finally:
-        task.close(state)
+    policy = GenomePolicy(genome, b, weights=shared_w, weight_at=weight_at, connection_weights=cw,
+                          record_nodes=record_nodes)
+    rec = _Recorder(policy, limit, b, genome.n_in, genome.n_out, genome.n_nodes, record, record_nodes,
+                    record_frames)
+    returns, lengths = run_lockstep(task, seeds, policy, limit, observer=rec, on_step=on_step)
     steps = int(lengths.max()) if b else 0
     return Rollout(
         task=task.name, seeds=seeds, returns=returns, lengths=lengths,
-        observations=None if obs_rec is None else obs_rec[:steps],
-        actions=None if act_rec is None else act_rec[:steps],
-        rewards=None if rew_rec is None else rew_rec[:steps],
-        node_values=None if node_rec is None else node_rec[:steps],
-        frames=frames, scenes=scenes,
+        observations=None if rec.obs is None else rec.obs[:steps],
+        actions=None if rec.act is None else rec.act[:steps],
+        rewards=None if rec.rew is None else rec.rew[:steps],
+        node_values=None if rec.nodes is None else rec.nodes[:steps],
+        frames=rec.frames, scenes=rec.scenes,
     )
 
 
-# ----- one swing-up episode on Python floats ----------------------------------------
-
-def _scalar_program(genome: Genome, cw: np.ndarray | None) -> tuple:
-    """The network's float program (see ``Network.scalar_program``), cached for shared weights."""
-    net = compile_network(genome)
-    return net._scalar_plan if cw is None else net.scalar_program(cw)
-
-
-def _rollout_swingup_scalar(genome, seed, shared_w, cw, sched, limit, record, record_nodes, record_frames,
-                            task, on_step) -> Rollout:
-    weight_fn = None if sched is None else (lambda t: _weight_at(sched, t))
-    try:
-        return _swingup_scalar_loop(genome, seed, shared_w, cw, weight_fn, limit, record, record_nodes,
-                                    record_frames, task, on_step)
-    except (OverflowError, ValueError):
-        # math.sin(inf) and friends raise where numpy returns nan: run this episode with numpy instead.
-        return _rollout_batch(genome, task, np.array([seed], np.int64),
-                              None if shared_w is None else np.array([shared_w]), cw, sched, limit,
-                              record, record_nodes, record_frames, on_step)
-
-
-def _swingup_scalar_loop(genome, seed, shared_w, cw, weight_fn, limit, record, record_nodes, record_frames,
-                         task, on_step) -> Rollout:
-    from .tasks import swingup as sw
-
-    prog = _scalar_program(genome, cw)
-    n_nodes, n_in, n_out = genome.n_nodes, genome.n_in, genome.n_out
-    out_node = n_nodes - n_out
-    x, x_dot, theta, theta_dot = sw.initial_states([seed])[0].tolist()
-    v = [0.0] * n_nodes
-    v[0] = 1.0
-    cos, sin = math.cos, math.sin
-    c, s = cos(theta), sin(theta)
-    history = array("d")  # node values, flat; cheaper to grow and to hand to numpy than a list of lists
-    keep_nodes = record or record_nodes
-    rewards = array("d")
-    states = [(x, theta)]
-    w = shared_w
-    total = 0.0
-    # The physics of swingup.step_scalar, inlined: a function call per step is a tenth of the time.
-    k_xa1, k_xa2, k_xa3, k_xa4 = -2 * sw._M * sw._L, 3 * sw._M * sw._G, 4 * sw._MT, 3 * sw._M
-    k_ta1, k_ta2, k_ta3, k_ta4 = -3 * sw._M * sw._L, 6 * sw._MT * sw._G, 4 * sw._L * sw._MT, 3 * sw._M * sw._L
-    fric, dt, fmag, xlim = sw._B, sw.DT, sw.FORCE_MAG, sw.X_LIMIT
-    x_scale = math.pi / (2 * xlim)
-    shared = cw is None
-    for t in range(limit):
-        if weight_fn is not None:
-            w = weight_fn(t)
-        v[1] = x
-        v[2] = x_dot
-        v[3] = c
-        v[4] = s
-        v[5] = theta_dot
-        if shared:
-            for j, srcs, fn in prog:
-                acc = 0.0
-                for k in srcs:
-                    acc += v[k]
-                v[j] = fn(acc * w)
-        else:
-            for j, srcs, fn in prog:
-                acc = 0.0
-                for k, wk in srcs:
-                    acc += v[k] * wk
-                v[j] = fn(acc)
-        if keep_nodes:
-            history.extend(v)
-        a = v[out_node]
-        force = (-1.0 if a < -1.0 else 1.0 if a > 1.0 else a) * fmag
-        td2 = theta_dot * theta_dot
-        cc = c * c
-        x_acc = (k_xa1 * td2 * s + k_xa2 * s * c + 4 * force - 4 * fric * x_dot) / (k_xa3 - k_xa4 * cc)
-        theta_acc = (k_ta1 * td2 * s * c + k_ta2 * s + 6 * (force - fric * x_dot) * c) / (k_ta3 - k_ta4 * cc)
-        x += x_dot * dt
-        theta += theta_dot * dt
-        x_dot += x_acc * dt
-        theta_dot += theta_acc * dt
-        c = cos(theta)
-        s = sin(theta)
-        r = (c + 1.0) * 0.5 * cos(x * x_scale)
-        total += r
-        rewards.append(r)
-        if record_frames:
-            states.append((x, theta))
-        if on_step is not None:
-            on_step(t)
-        if x < -xlim or x > xlim:
-            break
-    n = len(rewards)
-    nodes = np.frombuffer(history, dtype=np.float64).astype(np.float32).reshape(n, 1, n_nodes) if keep_nodes else None
-    frames = scenes = None
+def _from_single(task: Task, genome: Genome, seeds: np.ndarray, single: dict, record: bool, record_nodes: bool,
+                 record_frames: bool) -> Rollout:
+    """A :class:`Rollout` from a task's single-episode fast path."""
+    rewards = np.asarray(single["rewards"], np.float64)
+    n = rewards.shape[0]
+    nodes = np.asarray(single["nodes"], np.float64).reshape(n, 1, genome.n_nodes)
+    out_nodes = nodes[:, :, genome.n_nodes - genome.n_out:]
+    with np.errstate(all="ignore"):
+        total = float(rewards.sum())
+    state = None
+    scenes = None
     if record_frames:
-        frames = [[{"x": round(px, 4), "theta": round(pt, 4)} for px, pt in states]]
-        scenes = [task.scene(None, 0)]
-    rew = np.frombuffer(rewards, dtype=np.float64)
+        state, _ = task.reset(seeds)
+        scenes = [task.scene(state, 0)]
+        task.close(state)
     return Rollout(
-        task="swingup",
-        seeds=np.array([seed], np.int64),
-        returns=np.array([total]),
-        lengths=np.array([n], np.int64),
-        observations=nodes[:, :, 1:1 + n_in].copy() if record else None,
-        actions=np.clip(nodes[:, :, out_node:], -1.0, 1.0) if record else None,
-        rewards=rew.astype(np.float32).reshape(n, 1) if record else None,
-        node_values=nodes if record_nodes else None,
-        frames=frames, scenes=scenes,
+        task=task.name, seeds=seeds, returns=np.array([total]), lengths=np.array([n], np.int64),
+        observations=nodes[:, :, 1:1 + genome.n_in].astype(np.float32) if record else None,
+        actions=task.to_actions(clean_outputs(out_nodes.reshape(n, -1))).astype(np.float32).reshape(n, 1, -1)
+        if record else None,
+        rewards=rewards.astype(np.float32).reshape(n, 1) if record else None,
+        node_values=nodes.astype(np.float32) if record_nodes else None,
+        frames=[single["frames"]] if record_frames else None, scenes=scenes,
     )

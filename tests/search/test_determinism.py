@@ -2,10 +2,10 @@
 
 import numpy as np
 
-from wann_viz.network import compile_network
+from wann_viz.loop import population_returns
+from wann_viz.nn import BlockNetwork, compile_network
 from wann_viz.search import engine
 from wann_viz.search.algorithm import HISTORY_KEYS, Search
-from wann_viz.search.block import BlockNetwork
 from wann_viz.tasks import swingup
 from wann_viz.tasks.registry import make_task
 
@@ -60,13 +60,15 @@ def test_swingup_batch_physics_follows_the_task_transition():
     rng = np.random.default_rng(1)
     st = swingup.initial_states(range(64))
     st[:, 3] *= 20
-    phys = engine.SwingUpBatch(st)
+    task = swingup.SwingUpTask()
     for _ in range(50):
         a = rng.uniform(-1.5, 1.5, 64)
+        cols = tuple(np.ascontiguousarray(st[:, i]) for i in range(4))
+        state = swingup.SwingUpState(cols, np.sin(cols[2]), np.cos(cols[2]), 0, np.zeros(64, bool))
         st, obs, rew, term = swingup.transition(st, a)
-        r2, t2 = phys.step(a)
+        _, obs2, r2, t2 = task.step(state, a[:, None])  # the task's batched driver
         np.testing.assert_allclose(r2, rew, rtol=1e-12, atol=1e-12)
-        np.testing.assert_allclose(np.stack(phys.observations(), axis=1), obs, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(obs2, obs, rtol=1e-12, atol=1e-12)
         assert np.array_equal(term, t2)
 
 
@@ -74,14 +76,16 @@ def test_batched_swingup_equals_the_generic_task_loop_and_ignores_chunking(tiny)
     genomes = _evolved_genomes(tiny)
     w = np.array([-1.0, 0.5, 2.0])
     seeds = np.array([5, 6])
-    fast = engine.evaluate_swingup(genomes, w, seeds, 150, compact_every=5)
-    slow = engine.evaluate_rl(genomes, make_task("swingup", max_steps=150), w, seeds, 150)
+    # Dropping finished genomes from the block (every 5 steps) changes nothing.
+    fast = population_returns(genomes, make_task("swingup", max_steps=150), w, seeds, 150, compact_every=5)
+    slow = population_returns(genomes, make_task("swingup", max_steps=150), w, seeds, 150, compact_every=10**6)
     assert np.array_equal(fast, slow)
     local = engine.LocalEvaluator()
     whole = engine.evaluate_genomes(local, "swingup", genomes, w, seeds, 150)
     sizes = engine.chunk_sizes(genomes, 6, budget=1)  # one genome per chunk
     assert len(sizes) == len(genomes)
-    parts = np.concatenate([engine.evaluate_swingup(genomes[i:i + 1], w, seeds, 150) for i in range(len(genomes))])
+    parts = np.concatenate([population_returns(genomes[i:i + 1], make_task("swingup"), w, seeds, 150)
+                            for i in range(len(genomes))])
     assert np.array_equal(whole, parts)
 
 

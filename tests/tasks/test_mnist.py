@@ -10,10 +10,11 @@ import pytest
 
 from wann_viz import Genome
 from wann_viz.activations import ACTIVATIONS
-from wann_viz.network import compile_network, naive_forward
+from wann_viz.nn import compile_network, naive_forward
 from wann_viz.tasks import mnist
 from wann_viz.tasks.registry import make_task
 from wann_viz import mnist_eval as me
+from wann_viz.nn import images
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]
@@ -247,7 +248,7 @@ def test_blocking_does_not_change_predictions(monkeypatch, test_split):
     x = test_split[1][:3000]
     w = np.linspace(-2, 2, 7)
     full = me.evaluator(g).predict(x, w)
-    monkeypatch.setattr(me, "_BLOCK_FLOATS", 5000)
+    monkeypatch.setattr(images, "_BLOCK_FLOATS", 5000)
     np.testing.assert_array_equal(me.MnistEvaluator(g).predict(x, w), full)
     cw = np.random.default_rng(1).uniform(-2, 2, (3, g.n_connections))
     np.testing.assert_array_equal(me.MnistEvaluator(g).predict(x, connection_weights=cw),

@@ -30,7 +30,8 @@ from typing import Any
 import numpy as np
 
 from ..genome import Genome
-from ..tasks.specs import TASK_SPECS
+from ..tasks.specs import get_spec
+from .config import task_options
 from . import engine
 from .genes import Individual, initial_individual, mutate
 from .ranking import rank_order, tournament
@@ -65,7 +66,7 @@ class Search:
     def __init__(self, settings: dict, evaluator=None):
         self.settings = dict(settings)
         self.task = settings["task"]
-        spec = TASK_SPECS[self.task]
+        spec = get_spec(self.task)
         self.n_in, self.n_out = spec.n_in, spec.n_out
         self.evaluator = evaluator or engine.LocalEvaluator()
         self.rng = np.random.default_rng(int(settings["seed"]))
@@ -103,7 +104,7 @@ class Search:
             seeds = self.rng.integers(0, SEED_BOUND, size=s["episodes_per_weight"])
             genomes = [ind.to_genome(self.task) for ind in self.population]
             returns = engine.evaluate_genomes(self.evaluator, self.task, genomes, s["weights"], seeds,
-                                              s["max_steps"], s.get("batch_size"))
+                                              s["max_steps"], task_options(s))
             per_weight = returns.mean(axis=2)  # (P, K)
             mean = per_weight.mean(axis=1)
             best = per_weight.max(axis=1)
@@ -193,7 +194,7 @@ class Search:
         try:
             seeds = self.rng.integers(0, SEED_BOUND, size=s["champion_episodes"])
             returns = engine.evaluate_genomes(self.evaluator, self.task, genomes, s["weights"], seeds,
-                                              s["max_steps"], s.get("batch_size"))
+                                              s["max_steps"], task_options(s))
         except BaseException:
             self.rng.bit_generator.state = rng_state  # an interrupted re-test repeats identically
             raise
@@ -269,7 +270,7 @@ class Search:
         search = cls.__new__(cls)
         search.settings = validate(doc["settings"], "checkpoint settings")
         search.task = search.settings["task"]
-        spec = TASK_SPECS[search.task]
+        spec = get_spec(search.task)
         search.n_in, search.n_out = spec.n_in, spec.n_out
         search.evaluator = evaluator or engine.LocalEvaluator()
         search.rng = np.random.default_rng()

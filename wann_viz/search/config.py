@@ -1,8 +1,10 @@
-"""Search settings: per-task defaults (``settings/TASK.json``), overrides, validation.
+"""Search settings: per-task defaults, overrides, validation.
 
-Every task has a small JSON file holding the paper's defaults. A run's
-settings are that file, then an optional user file (``--settings FILE``, any
-subset of the keys), then command-line overrides. Unknown keys and
+A task's defaults are ``settings/common.json`` (the paper's common values),
+then ``settings/TASK.json`` when the task has one (the built-in tasks hold the
+paper's settings there), then the task's ``TaskSpec.search_settings``. A run's
+settings are those defaults, then an optional user file (``--settings FILE``,
+any subset of the keys), then command-line overrides. Unknown keys and
 out-of-range values raise :class:`SettingsError` with a message that names
 the key, the allowed range and where the bad value came from.
 """
@@ -15,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..activations import ACTIVATIONS
-from ..tasks.specs import TASK_SPECS
+from ..tasks.specs import TASK_SPECS, find_spec, get_spec
 
 SETTINGS_DIR = Path(__file__).resolve().parent / "settings"
 
@@ -57,7 +59,7 @@ def _gens_ok(v: Any) -> bool:
 
 # key -> (check, description of the allowed values, help)
 SCHEMA: dict[str, tuple[Callable[[Any], bool], str, str]] = {
-    "task": (lambda v: v in TASK_SPECS, "one of " + ", ".join(sorted(TASK_SPECS)), "task name"),
+    "task": (lambda v: find_spec(v) is not None, "the name of a registered task", "task name"),
     "seed": (*_int_range(0, 2**63 - 1), "seed of the run's one random generator"),
     "population": (*_int_range(2, 100_000), "genomes per generation"),
     "generations": (*_int_range(1, 1_000_000), "generations to run"),
@@ -83,15 +85,24 @@ SCHEMA: dict[str, tuple[Callable[[Any], bool], str, str]] = {
     "save_generations": (_gens_ok, "a list of generation numbers >= 1", "generations whose best genome is kept"),
     "champion_candidates": (*_int_range(1, 1000), "best distinct genomes re-tested at the end"),
     "champion_episodes": (*_int_range(1, 10_000), "episodes per weight when re-testing candidates"),
-    "batch_size": (*_int_range(1, 60_000), "MNIST: training images per fitness evaluation"),
+    "batch_size": (*_int_range(1, 60_000), "training images per fitness evaluation (tasks that take it: MNIST)"),
 }
-REQUIRED = [k for k in SCHEMA if k != "batch_size"]
-TASK_ONLY = {"batch_size": {"mnist"}}
+# Keys that only some tasks take (their TaskSpec.search_options).
+TASK_OPTION_KEYS = ("batch_size",)
+REQUIRED = [k for k in SCHEMA if k not in TASK_OPTION_KEYS]
 OPERATOR_KEYS = ("prob_change_activation", "prob_add_node", "prob_add_connection", "prob_enable")
 
 
 def default_settings_path(task: str) -> Path:
     return SETTINGS_DIR / f"{task}.json"
+
+
+COMMON_SETTINGS = SETTINGS_DIR / "common.json"
+
+
+def task_options(settings: Mapping[str, Any]) -> dict:
+    """The task's own settings of a run (``TaskSpec.search_options``), e.g. ``{"batch_size": 1000}``."""
+    return {k: settings[k] for k in get_spec(settings["task"]).search_options if k in settings}
 
 
 def _read_json(path: Path, what: str) -> dict:
@@ -131,15 +142,16 @@ def validate(settings: Mapping[str, Any], origin: str = "settings") -> dict:
     """
     s = dict(settings)
     _check_keys(s, origin)
-    missing = [k for k in REQUIRED if k not in s]
-    if s.get("task") == "mnist" and "batch_size" not in s:
-        missing.append("batch_size")
+    task_spec = find_spec(s.get("task"))
+    own = task_spec.search_options if task_spec else ()
+    missing = [k for k in REQUIRED if k not in s] + [k for k in own if k not in s]
     if missing:
         raise SettingsError(f"{origin}: missing setting(s) {', '.join(missing)}")
     task = s["task"]
-    for key, tasks in TASK_ONLY.items():
-        if key in s and task not in tasks:
-            raise SettingsError(f"{origin}: {key} only applies to the task(s) {', '.join(sorted(tasks))}, not {task}")
+    for key in TASK_OPTION_KEYS:
+        if key in s and key not in own:
+            takers = sorted(name for name, sp in TASK_SPECS.items() if key in sp.search_options)
+            raise SettingsError(f"{origin}: {key} only applies to the task(s) {', '.join(takers)}, not {task}")
     if sum(s[k] for k in OPERATOR_KEYS) <= 0:
         raise SettingsError(f"{origin}: at least one operator probability ({', '.join(OPERATOR_KEYS)}) must be above 0")
     if s["elite_fraction"] + s["cull_fraction"] >= 1.0:
@@ -147,11 +159,9 @@ def validate(settings: Mapping[str, Any], origin: str = "settings") -> dict:
                             f"(got {s['elite_fraction']} + {s['cull_fraction']})")
     if s["tournament_size"] > s["population"]:
         raise SettingsError(f"{origin}: tournament_size ({s['tournament_size']}) cannot exceed population ({s['population']})")
-    limit = TASK_SPECS[task].max_steps
+    limit = get_spec(task).max_steps
     if s["max_steps"] > limit:
         raise SettingsError(f"{origin}: max_steps must be at most {limit} for {task}, got {s['max_steps']}")
-    if task == "mnist" and s["batch_size"] > 60_000:
-        raise SettingsError(f"{origin}: batch_size must be at most 60000 (the training set)")
     s["weights"] = [float(w) for w in s["weights"]]
     for k in ("prob_init_enable", "elite_fraction", "cull_fraction", "prob_objective_connections", *OPERATOR_KEYS):
         s[k] = float(s[k])
@@ -170,11 +180,19 @@ def load_settings(task: str, file: str | Path | None = None, overrides: Mapping[
     Returns:
         A validated plain dict.
     """
-    if task not in TASK_SPECS:
+    spec = find_spec(task)
+    if spec is None:
         raise SettingsError(f"unknown task {task!r}; known tasks: {', '.join(sorted(TASK_SPECS))}")
+    s = _read_json(COMMON_SETTINGS, "default settings")
+    s.update({"task": task, "max_steps": spec.max_steps})
     path = default_settings_path(task)
-    s = _read_json(path, "default settings")
-    _check_keys(s, f"default settings {path.name}")
+    if path.is_file():
+        own = _read_json(path, "default settings")
+        _check_keys(own, f"default settings {path.name}")
+        s.update(own)
+    if spec.search_settings:
+        _check_keys(dict(spec.search_settings), f"search_settings of task {task}")
+        s.update(spec.search_settings)
     if file is not None:
         user = _read_json(Path(file), "settings file")
         _check_keys(user, f"settings file {file}")

@@ -11,19 +11,19 @@ returns. Chunks run
 * on a process pool over the cores (:class:`PoolEvaluator`; Gym tasks);
 * on a Dask distributed cluster (:class:`DaskEvaluator`, ``--scheduler``).
 
-Inside a chunk, all genomes x weights x episodes run in lock-step: one
-:class:`~wann_viz.search.block.BlockNetwork` forward for every genome, then
-one physics step for every episode. Swing-up has its own loop
-(:func:`evaluate_swingup`: 192 x 6 x 3 = 3,456 episodes per numpy call, and
-genomes whose episodes have all ended leave the batch); Gym tasks go through
-the :class:`~wann_viz.tasks.base.Task` interface (:func:`evaluate_rl`). A
-genome's returns do not depend on which chunk it is in, so the result does
+Inside a chunk, all genomes x weights x episodes run in lock-step through
+the project's one episode loop (:func:`wann_viz.loop.population_returns`): one
+:class:`~wann_viz.nn.BlockNetwork` forward for every genome, then one task
+step for every episode. A task may score genomes its own way
+(:meth:`~wann_viz.tasks.base.Task.population_fitness`: MNIST's cross-entropy).
+A genome's returns do not depend on which chunk it is in, so the result does
 not depend on the number of workers.
 
 Episode ``e`` of every genome and every weight starts from ``seeds[e]``
 (common random numbers: genomes of one generation are compared on the same
-start states). Network outputs that are nan (overflow) act as 0; a non-finite
-return is replaced by a floor below every finite return of the generation.
+start states). Network outputs that are nan act as 0 (the loop's rule, the
+same in the explorer); a non-finite return is replaced by a floor below every
+finite return of the generation.
 """
 
 from __future__ import annotations
@@ -36,44 +36,55 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..genome import Genome, genome_from_dict, genome_to_dict
-from .block import BlockNetwork
+from ..loop import population_returns
+from ..tasks.registry import make_task
+from ..tasks.specs import get_spec
 
 # Floats per chunk held by the value array and the gathered connections
 # (64 MB); bigger populations are split into several chunks.
 CHUNK_BUDGET = 8_000_000
-# Gym environments stepped in lock-step by one chunk: bounds memory (each is a
-# Box2D world) while one network forward still serves many episodes.
+# Environments of a non-vectorized task stepped in lock-step by one chunk:
+# bounds memory (each is a Box2D world) while one network forward still serves many episodes.
 LOCKSTEP_EPISODES = 64
-VECTORIZED = ("swingup", "mnist")  # numpy-batched tasks: no lock-step cap
-
-_TASKS: dict = {}  # per process: (task, max_steps) -> Task, reused across chunks (Gym envs are slow to make)
-
-
-def _task(name: str, max_steps: int):
-    from ..tasks.registry import make_task
-
-    key = (name, max_steps)
-    if key not in _TASKS:
-        _TASKS[key] = make_task(name) if name == "mnist" else make_task(name, max_steps=max_steps)
-    return _TASKS[key]
 
 
 def make_chunk(task: str, genomes: Sequence[Genome], weights: Sequence[float], seeds: Sequence[int],
-               max_steps: int, batch_size: int | None = None) -> dict:
-    """One unit of work. Genomes stay objects here; :func:`to_wire` makes the chunk JSON-able."""
+               max_steps: int, options: dict | None = None) -> dict:
+    """One unit of work. Genomes stay objects here; :func:`to_wire` makes the chunk JSON-able.
+
+    ``options`` holds the task's own settings (``TaskSpec.search_options``, e.g. MNIST's ``batch_size``).
+    """
     return {
         "task": task,
         "genomes": list(genomes),
         "weights": [float(w) for w in weights],
         "seeds": [int(s) for s in seeds],
         "max_steps": int(max_steps),
-        "batch_size": None if batch_size is None else int(batch_size),
+        "options": dict(options or {}),
     }
 
 
 def to_wire(chunk: dict) -> dict:
     """The chunk with genomes as native genome dicts (plain JSON), for other processes."""
     return {**chunk, "genomes": [g if isinstance(g, dict) else genome_to_dict(g) for g in chunk["genomes"]]}
+
+
+def evaluate_population(genomes: Sequence[Genome], task, weights: Sequence[float], seeds: Sequence[int],
+                        max_steps: int, options: dict | None = None) -> np.ndarray:
+    """Fitness of every genome x weight x seed on a task object.
+
+    The task's own :meth:`~wann_viz.tasks.base.Task.population_fitness` when it
+    has one, else the episode returns from the one loop.
+
+    Returns:
+        (n, K, E) float64.
+    """
+    w = np.asarray(weights, float)
+    seeds = np.asarray(seeds, np.int64)
+    own = task.population_fitness(genomes, w, seeds, dict(options or {}))
+    if own is not None:
+        return np.asarray(own, float)
+    return population_returns(genomes, task, w, seeds, max_steps)
 
 
 def evaluate_chunk(chunk: dict) -> np.ndarray:
@@ -88,147 +99,9 @@ def evaluate_chunk(chunk: dict) -> np.ndarray:
         the mean cross-entropy.
     """
     genomes = [g if isinstance(g, Genome) else genome_from_dict(g) for g in chunk["genomes"]]
-    weights = np.asarray(chunk["weights"], float)
-    seeds = np.asarray(chunk["seeds"], np.int64)
-    if chunk["task"] == "mnist":
-        return _evaluate_mnist(genomes, weights, seeds, chunk["batch_size"] or 1000)
-    if chunk["task"] == "swingup":
-        return evaluate_swingup(genomes, weights, seeds, chunk["max_steps"])
-    return evaluate_rl(genomes, _task(chunk["task"], chunk["max_steps"]), weights, seeds, chunk["max_steps"])
-
-
-def evaluate_rl(genomes: Sequence[Genome], task, weights: np.ndarray, seeds: np.ndarray,
-                max_steps: int) -> np.ndarray:
-    """All genomes x weights x episodes of a reinforcement-learning task in lock-step.
-
-    Args:
-        genomes: n genomes.
-        task: a :class:`~wann_viz.tasks.base.Task`.
-        weights: (K,) shared weights.
-        seeds: (E,) episode seeds.
-        max_steps: step limit.
-
-    Returns:
-        (n, K, E) returns.
-    """
-    n, k, e = len(genomes), len(weights), len(seeds)
-    r = k * e
-    net = BlockNetwork(genomes)
-    row_w = np.repeat(weights, e)  # sample order inside a genome: (weight, episode)
-    state, obs = task.reset(np.tile(seeds, n * k))
-    returns = np.zeros(n * r)
-    running = np.ones(n * r, bool)
-    try:
-        for _ in range(max_steps):
-            out = net.forward(obs.reshape(n, r, -1), row_w)  # (n, n_out, r)
-            actions = out.transpose(0, 2, 1).reshape(n * r, -1)
-            np.nan_to_num(actions, copy=False, nan=0.0)
-            state, obs, rewards, done = task.step(state, actions)
-            returns += np.where(running, rewards, 0.0)
-            running &= ~np.asarray(done, bool)
-            if not running.any():
-                break
-    finally:
-        task.close(state)
-    return returns.reshape(n, k, e)
-
-
-class SwingUpBatch:
-    """Swing-up episodes as contiguous columns, stepped by the task's own physics.
-
-    Uses ``wann_viz.tasks.swingup.advance`` (the arithmetic behind
-    ``transition``), which takes the sine and cosine of theta from the
-    previous step, so no state is stacked or re-split per step.
-
-    Args:
-        states: (B, 4) ``(x, x_dot, theta, theta_dot)``.
-    """
-
-    def __init__(self, states: np.ndarray):
-        st = np.asarray(states, dtype=float)
-        self.cols = tuple(np.ascontiguousarray(st[:, i]) for i in range(4))
-        self.s, self.c = np.sin(self.cols[2]), np.cos(self.cols[2])
-
-    def select(self, keep: np.ndarray) -> None:
-        """Keep only the episodes where ``keep`` (B,) is True."""
-        self.cols = tuple(a[keep] for a in self.cols)
-        self.s, self.c = self.s[keep], self.c[keep]
-
-    def observations(self) -> tuple[np.ndarray, ...]:
-        """The 5 inputs (x, x_dot, cos, sin, theta_dot), each (B,)."""
-        x, x_dot, _, theta_dot = self.cols
-        return x, x_dot, self.c, self.s, theta_dot
-
-    def step(self, actions: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Advance every episode; returns ``(rewards (B,), terminated (B,) bool)``."""
-        from ..tasks.swingup import advance
-
-        self.cols, self.s, self.c, rewards, terminated = advance(*self.cols, self.s, self.c, actions)
-        return rewards, terminated
-
-
-def evaluate_swingup(genomes: Sequence[Genome], weights: np.ndarray, seeds: np.ndarray, max_steps: int,
-                     compact_every: int = 25) -> np.ndarray:
-    """Swing-up returns of all genomes x weights x episodes, as one batched simulation.
-
-    Genomes whose episodes have all ended are dropped from the batch (the
-    block network is rebuilt for the rest) so that late steps only pay for
-    live genomes. Same results as :func:`evaluate_rl` on the swing-up task.
-
-    Returns:
-        (n, K, E) returns.
-    """
-    from ..tasks.swingup import initial_states
-
-    n, k, e = len(genomes), len(weights), len(seeds)
-    r = k * e
-    phys = SwingUpBatch(np.tile(initial_states(seeds), (n * k, 1)))  # rows (genome, weight, episode)
-    row_w = np.repeat(np.asarray(weights, float), e)
-    returns = np.zeros(n * r)
-    live_genomes = np.arange(n)
-    rows = np.arange(n * r)  # global row of each simulated episode
-    running = np.ones(n * r, bool)
-    net = BlockNetwork(genomes)
-    with np.errstate(all="ignore"):  # ended episodes keep moving (masked) and may overflow
-        for t in range(max_steps):
-            m = live_genomes.size
-            obs = [a.reshape(m, r) for a in phys.observations()]
-            actions = net.forward(obs, row_w).reshape(m * r)  # one output
-            np.copyto(actions, 0.0, where=np.isnan(actions))
-            rewards, terminated = phys.step(actions)
-            returns[rows] += np.where(running, rewards, 0.0)
-            running &= ~terminated
-            if (t + 1) % compact_every == 0:
-                alive = running.reshape(m, r).any(axis=1)
-                if not alive.any():
-                    break
-                if alive.sum() <= 0.8 * m:
-                    keep = np.repeat(alive, r)
-                    phys.select(keep)
-                    rows, running = rows[keep], running[keep]
-                    live_genomes = live_genomes[alive]
-                    net = BlockNetwork([genomes[i] for i in live_genomes.tolist()])
-    return returns.reshape(n, k, e)
-
-
-def _evaluate_mnist(genomes: Sequence[Genome], weights: np.ndarray, seeds: np.ndarray, batch_size: int) -> np.ndarray:
-    """(n, k, e) fitness: minus the mean cross-entropy over ``batch_size`` training images.
-
-    Each genome runs through :class:`wann_viz.mnist_eval.MnistEvaluator`, which sums
-    the pixel part of every node once and reuses it for all k weights (about 3x
-    faster here than packing the population into one block network).
-    """
-    from .. import mnist_eval
-    from ..tasks import mnist
-
-    n, k, e = len(genomes), len(weights), len(seeds)
-    out = np.empty((n, k, e))
-    batches = [mnist.training_batch(int(seed), batch_size) for seed in seeds.tolist()]
-    for i, genome in enumerate(genomes):
-        ev = mnist_eval.MnistEvaluator(genome)
-        for j, (inputs, labels) in enumerate(batches):
-            out[i, :, j] = mnist.mnist_fitness(ev.outputs(inputs, weights), labels)
-    return out
+    task = make_task(chunk["task"], max_steps=chunk["max_steps"])
+    return evaluate_population(genomes, task, chunk["weights"], chunk["seeds"], chunk["max_steps"],
+                               chunk.get("options"))
 
 
 def chunk_sizes(genomes: Sequence[Genome], samples: int, budget: int = CHUNK_BUDGET,
@@ -283,7 +156,7 @@ class LocalEvaluator:
         return [evaluate_chunk(c) for c in chunks]
 
     def close(self) -> None:
-        _TASKS.clear()
+        pass
 
 
 def _ignore_sigint() -> None:
@@ -354,31 +227,35 @@ class DaskEvaluator:
 
 def make_evaluator(task: str, workers: int | None = None, scheduler: Any = None):
     """The evaluator for a task: Dask if ``scheduler`` is given, else a pool for
-    Gym tasks (``workers`` or every core), else in-process (swing-up, MNIST:
-    numpy-batched; ``workers > 1`` still spreads chunks over a pool)."""
+    non-vectorized tasks (``workers`` or every core), else in-process
+    (``TaskSpec.vectorized``: swing-up, MNIST; ``workers > 1`` still spreads chunks over a pool)."""
     if scheduler is not None:
         return DaskEvaluator(scheduler)
     if workers is None:
-        workers = 1 if task in ("swingup", "mnist") else (os.cpu_count() or 1)
+        workers = 1 if get_spec(task).vectorized else (os.cpu_count() or 1)
     return LocalEvaluator() if workers <= 1 else PoolEvaluator(workers)
 
 
 def evaluate_genomes(evaluator, task: str, genomes: Sequence[Genome], weights: Sequence[float],
-                     seeds: Sequence[int], max_steps: int, batch_size: int | None = None) -> np.ndarray:
+                     seeds: Sequence[int], max_steps: int, options: dict | None = None) -> np.ndarray:
     """Returns of every genome, chunked and run on ``evaluator``.
+
+    Args:
+        options: the task's own settings (``TaskSpec.search_options``).
 
     Returns:
         (P, K, E) float64, finite (see :func:`sanitize`).
     """
+    options = dict(options or {})
     episodes = len(weights) * len(seeds)
-    samples = episodes * (batch_size or 1)
+    samples = episodes * int(options.get("batch_size") or 1)
     workers = getattr(evaluator, "workers", 1)
-    lockstep = None if task in VECTORIZED else max(1, LOCKSTEP_EPISODES // episodes)
+    lockstep = None if get_spec(task).vectorized else max(1, LOCKSTEP_EPISODES // episodes)
     # Two chunks per worker (when there are enough genomes) evens out uneven episode lengths.
     sizes = chunk_sizes(genomes, samples, max_genomes=lockstep, min_chunks=2 * workers if workers > 1 else 1)
     chunks, start = [], 0
     for size in sizes:
-        chunks.append(make_chunk(task, genomes[start: start + size], weights, seeds, max_steps, batch_size))
+        chunks.append(make_chunk(task, genomes[start: start + size], weights, seeds, max_steps, options))
         start += size
     parts = evaluator.map(chunks)
     return sanitize(np.concatenate([np.asarray(p, float) for p in parts], axis=0))

@@ -27,13 +27,12 @@ class RunFolderError(ValueError):
 
 
 def check_task_available(task: str) -> None:
-    """Raise NotImplementedError with a clear message if the task's module is missing."""
-    from ..tasks.registry import available_task_names
+    """Raise NotImplementedError with the registry's reason if the task cannot run here."""
+    from ..tasks.registry import unavailable_reason
 
-    if task not in available_task_names():
-        extra = (" CarRacing needs a VAE whose weights were never published; this installation has no "
-                 "wann_viz.tasks.carracing module.") if task == "carracing" else ""
-        raise NotImplementedError(f"the task {task!r} cannot be searched here: its module is missing.{extra}")
+    reason = unavailable_reason(task)
+    if reason:
+        raise NotImplementedError(f"the task {task!r} cannot be searched here: {reason}")
 
 
 def _now() -> str:

@@ -2,15 +2,34 @@
 
 A task runs B episodes in lock-step. ``reset`` starts them from integer seeds,
 ``step`` advances all of them with one action per episode. Episodes that are
-done keep returning zero reward; callers stop when every episode is done or
-``max_steps`` is reached. State is opaque to callers except through
-``frame``, which returns what the UI needs to draw one episode's frame.
+done keep returning zero reward; the episode loop (:mod:`wann_viz.loop`) stops
+when every episode is done or ``max_steps`` is reached. State is opaque to
+callers except through ``frame`` and ``scene``, which return what the player
+needs to draw one episode.
+
+Everything callers used to decide by a task's name is declared by the task:
+static facts in its :class:`~wann_viz.tasks.specs.TaskSpec`, behaviour in
+the optional hooks below (fast paths, frame packing, its own evaluation).
+
+Every task class documents itself with one template, as Gymnasium's
+environments do::
+
+    \"\"\"One line.
+
+    Description:
+    Observation: (n_in,) what each input is.
+    Action: (n_out,) what each output does, and how outputs become actions.
+    Reward:
+    Start: how a seed sets the first state.
+    Episode end:
+    Differences from the paper's version:
+    \"\"\"
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Sequence
+from typing import Any, Callable, ClassVar, Sequence
 
 import numpy as np
 
@@ -20,14 +39,20 @@ from .specs import TaskSpec
 class Task(ABC):
     """Base class of all tasks.
 
+    Args:
+        max_steps: episode limit, at most the spec's (default: the spec's).
+
     Attributes:
-        spec: static facts (name, labels, ``max_steps``).
+        spec: static facts (a class attribute: name, labels, ``max_steps``, UI hints).
     """
 
-    spec: TaskSpec
-    # True when the physics is numpy over the batch: evaluation then runs all
-    # episodes as one batch in-process instead of spreading them over a process pool.
-    vectorized: bool = False
+    spec: ClassVar[TaskSpec]
+
+    def __init__(self, max_steps: int | None = None):
+        limit = self.spec.max_steps if max_steps is None else int(max_steps)
+        if limit < 1:
+            raise ValueError("max_steps must be at least 1")
+        self._max_steps = min(limit, self.spec.max_steps)
 
     @property
     def name(self) -> str:
@@ -43,11 +68,21 @@ class Task(ABC):
 
     @property
     def max_steps(self) -> int:
-        return self.spec.max_steps
+        return self._max_steps
+
+    @property
+    def vectorized(self) -> bool:
+        """True when the physics is numpy over the batch (see ``TaskSpec.vectorized``)."""
+        return self.spec.vectorized
+
+    @classmethod
+    def unavailable_reason(cls) -> str | None:
+        """``None`` when the task can run in this installation, else why not (a sentence)."""
+        return None
 
     @abstractmethod
     def reset(self, seeds: Sequence[int]) -> tuple[Any, np.ndarray]:
-        """Start one episode per seed.
+        """Start one episode per seed; an episode depends only on its seed.
 
         Returns:
             ``(state, observations)``; observations has shape (B, n_in).
@@ -59,26 +94,82 @@ class Task(ABC):
 
         Args:
             state: from ``reset`` or a previous ``step``.
-            outputs: raw network outputs, shape (B, n_out); the task clips them.
+            outputs: network outputs, shape (B, n_out), nan already replaced by 0
+                (the episode loop's rule); the task turns them into actions with
+                :meth:`to_actions`.
 
         Returns:
-            ``(state, observations (B, n_in), rewards (B,), done (B,) bool)``.
+            ``(state, observations (B, n_in), rewards (B,), done (B,) bool)``;
+            episodes that were already done earn 0.
         """
 
     def to_actions(self, outputs: np.ndarray) -> np.ndarray:
-        """The actions the environment receives for raw outputs (B, n_out).
+        """The actions the environment receives for outputs (B, n_out).
 
-        ``step`` applies this itself; rollouts call it only to record actions.
+        ``step`` applies exactly this; rollouts call it to record actions.
         """
         return np.asarray(outputs, dtype=float)
 
     def frame(self, state: Any, index: int) -> dict:
-        """JSON-able description of episode ``index``'s current frame for the UI."""
+        """JSON-able description of episode ``index``'s current frame for the player."""
         return {}
 
     def scene(self, state: Any, index: int) -> dict:
-        """JSON-able, per-episode constant drawing data (terrain, sizes) for the UI."""
+        """JSON-able, per-episode constant drawing data (terrain, sizes) for the player."""
         return {}
+
+    def pack_frames(self, frames: list[dict]) -> dict[str, np.ndarray]:
+        """One episode's frames as float32 columns for the player.
+
+        Args:
+            frames: ``T + 1`` dicts from :meth:`frame` (after reset, then after each step).
+
+        Returns:
+            ``{field: (T + 1, k) float32}``: each frame field flattened to k numbers.
+        """
+        if not frames or not frames[0]:
+            return {}
+        return {key: np.asarray([f[key] for f in frames], dtype=np.float32).reshape(len(frames), -1)
+                for key in frames[0]}
 
     def close(self, state: Any) -> None:
         """Release resources held by ``state`` (environments, windows)."""
+
+    # ----- optional fast paths -----------------------------------------------------------
+    def single_episode(self, program: tuple, shared: bool, seed: int, weight_at: Callable[[int], float] | None,
+                       limit: int, record_frames: bool, on_step: Callable[[int], None] | None) -> dict | None:
+        """One episode on Python floats, where numpy's per-call cost dominates (B = 1).
+
+        Offered by a task the way Gymnasium's ``vector_entry_point`` offers a
+        vector environment; the default offers nothing (``None``) and the
+        episode loop runs instead.
+
+        Args:
+            program: the network's float program (:meth:`wann_viz.nn.Network.scalar_program`).
+            shared: True when ``program`` takes a shared weight (then ``weight_at(t)`` gives it).
+            seed: the episode seed.
+            weight_at: shared weight at step t, or ``None`` with per-connection weights.
+            limit: steps at most.
+            record_frames: keep a frame per step.
+            on_step: called with the step index after every step.
+
+        Returns:
+            ``None`` (not offered, or the floats overflowed: run the loop), or
+            ``{"rewards": (T,) float64, "nodes": (T, N) float64, "frames": list | None}``.
+        """
+        return None
+
+    def population_fitness(self, genomes: Sequence, weights: np.ndarray, seeds: np.ndarray,
+                           options: dict) -> np.ndarray | None:
+        """The search's fitness of many genomes, when it is not the episode return.
+
+        Returns:
+            ``None`` (the default: the search scores episode returns), or
+            (n, K, E) fitness per genome, weight and seed.
+        """
+        return None
+
+    def conditions(self, genome, weights: Sequence[float] | None, n_episodes: int, seed: int,
+                   progress: Callable[[int, int], None] | None) -> dict | None:
+        """The paper's four conditions computed the task's own way, or ``None`` (run episodes)."""
+        return None

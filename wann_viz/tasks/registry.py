@@ -1,45 +1,157 @@
-"""Tasks by name. Task modules are imported only when a task is made.
+"""The task registry: names -> task classes, in the spirit of Gymnasium's.
 
-Each task module named in :data:`wann_viz.tasks.specs.TASK_SPECS` exposes a
-``TASK_CLASS`` (a :class:`wann_viz.tasks.base.Task` subclass).
+Built-in tasks are listed in :data:`wann_viz.tasks.specs.BUILTIN_SPECS` and
+their modules are imported only when a task is made. Others join with
+:func:`register`::
+
+    class PointMass(Task):
+        spec = TaskSpec("pointmass", "Point mass", ("x", "v"), ("force",), 200)
+        ...
+
+    wann_viz.tasks.register(PointMass)
+
+Installed packages can declare tasks in the entry-point group
+``wann_viz.tasks`` (each entry point names a :class:`Task` subclass); they are
+registered the first time the registry is asked for its names or for an
+unknown name, so the CLI and the app find them too.
 """
 
 from __future__ import annotations
 
 import importlib
+import threading
+from importlib import metadata
 
 from .base import Task
-from .specs import TASK_SPECS, get_spec
+from .specs import TASK_SPECS, TaskSpec, get_spec
+
+ENTRY_POINT_GROUP = "wann_viz.tasks"
+
+_CLASSES: dict[str, type[Task]] = {}  # registered or imported classes, by name
+_LOCK = threading.Lock()
+_ENTRY_POINTS_LOADED = False
+
+
+class TaskUnavailable(NotImplementedError):
+    """A known task that cannot run in this installation; the message says why."""
+
+
+def register(task_class: type[Task], *, replace: bool = False) -> type[Task]:
+    """Add a task class to the registry (usable as a class decorator).
+
+    Args:
+        task_class: a :class:`Task` subclass whose ``spec`` attribute is its :class:`TaskSpec`.
+        replace: allow replacing a task of the same name.
+
+    Returns:
+        ``task_class``.
+
+    Raises:
+        TypeError: not a Task subclass, or no spec.
+        ValueError: the name is taken (and ``replace`` is False).
+    """
+    if not isinstance(task_class, type) or not issubclass(task_class, Task):
+        raise TypeError(f"register() takes a Task subclass, got {task_class!r}")
+    spec = getattr(task_class, "spec", None)
+    if not isinstance(spec, TaskSpec):
+        raise TypeError(f"{task_class.__name__} needs a class attribute spec = TaskSpec(...)")
+    with _LOCK:
+        known = _CLASSES.get(spec.name)
+        if not replace and spec.name in TASK_SPECS and known is not task_class \
+                and not _is_builtin_class(spec, task_class):
+            raise ValueError(f"a task named {spec.name!r} is already registered; pass replace=True to replace it")
+        TASK_SPECS[spec.name] = spec
+        _CLASSES[spec.name] = task_class
+    return task_class
+
+
+def unregister(name: str) -> None:
+    """Remove a registered task (tests use this to clean up)."""
+    with _LOCK:
+        _CLASSES.pop(name, None)
+        TASK_SPECS.pop(name, None)
+
+
+def _is_builtin_class(spec: TaskSpec, task_class: type) -> bool:
+    # A built-in module registering its own class while it is imported.
+    ep = TASK_SPECS[spec.name].entry_point
+    return ep is not None and ep == f"{task_class.__module__}:{task_class.__qualname__}"
+
+
+def load_entry_points() -> None:
+    """Register the tasks of installed packages (group ``wann_viz.tasks``), once per process."""
+    global _ENTRY_POINTS_LOADED
+    if _ENTRY_POINTS_LOADED:
+        return
+    _ENTRY_POINTS_LOADED = True
+    for ep in metadata.entry_points(group=ENTRY_POINT_GROUP):
+        if ep.name in TASK_SPECS:
+            continue
+        try:
+            register(ep.load())
+        except Exception as exc:  # a broken plug-in must not take the app down
+            import warnings
+
+            warnings.warn(f"the task entry point {ep.name!r} ({ep.value}) could not be loaded: {exc}",
+                          stacklevel=2)
 
 
 def task_names() -> list[str]:
-    """Names of all known tasks (some may need optional extras to run)."""
-    return sorted(TASK_SPECS)
+    """Names of all known tasks (some may be unavailable here), in the registry's order."""
+    load_entry_points()
+    return list(TASK_SPECS)
+
+
+def task_class(name: str) -> type[Task]:
+    """The class of task ``name``.
+
+    Raises:
+        KeyError: unknown name (the message lists the known tasks).
+        TaskUnavailable: the task's module is missing here (the message says why).
+    """
+    spec = get_spec(name)
+    cls = _CLASSES.get(name)
+    if cls is not None:
+        return cls
+    module_name, _, attr = (spec.entry_point or "").partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        # Only a missing task module means "not available"; a broken import inside it must surface.
+        if exc.name != module_name:
+            raise
+        note = f" {spec.unavailable_note}" if spec.unavailable_note else ""
+        raise TaskUnavailable(f"the task {name!r} is not available: its module is missing ({module_name}).{note}") \
+            from None
+    cls = getattr(module, attr)
+    with _LOCK:
+        _CLASSES.setdefault(name, cls)
+    return cls
+
+
+def unavailable_reason(name: str) -> str | None:
+    """``None`` when task ``name`` can run here, else a sentence saying why not."""
+    try:
+        cls = task_class(name)
+    except TaskUnavailable as exc:
+        return str(exc)
+    return cls.unavailable_reason()
 
 
 def available_task_names() -> list[str]:
-    """Names of tasks whose module can be imported in this installation."""
-    return [name for name in task_names() if _module(name) is not None]
-
-
-def _module(name: str):
-    try:
-        return importlib.import_module(get_spec(name).module)
-    except ModuleNotFoundError as exc:
-        # Only a missing task module means "not available"; a broken import inside it must surface.
-        if exc.name == get_spec(name).module:
-            return None
-        raise
+    """Names of the tasks that can run in this installation."""
+    return [name for name in task_names() if unavailable_reason(name) is None]
 
 
 def make_task(name: str, **kwargs) -> Task:
     """Create the task ``name`` (``"swingup"``, ``"biped"``, ...).
 
     Keyword arguments go to the task class (for example ``max_steps``).
-    Raises ``KeyError`` for unknown names and ``NotImplementedError`` when the
-    task's module is not part of this installation yet.
+    Raises ``KeyError`` for unknown names and :class:`TaskUnavailable` (a
+    ``NotImplementedError``) when the task cannot run here.
     """
-    module = _module(name)
-    if module is None:
-        raise NotImplementedError(f"the task {name!r} is not available: module {get_spec(name).module} is missing")
-    return module.TASK_CLASS(**kwargs)
+    cls = task_class(name)
+    reason = cls.unavailable_reason()
+    if reason:
+        raise TaskUnavailable(f"the task {name!r} is not available: {reason}")
+    return cls(**kwargs)

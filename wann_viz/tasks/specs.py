@@ -1,15 +1,38 @@
-"""Light-weight task descriptions: names, labels and sizes.
+"""What a task declares about itself: :class:`TaskSpec`, and the specs of the built-in tasks.
 
 Kept free of heavy imports (gymnasium, pillow) so that the genome loader can
-label an authors' ``.out`` file without starting a physics engine.
+label an authors' ``.out`` file without starting a physics engine. Callers
+outside :mod:`wann_viz.tasks` read these facts instead of testing a task's
+name: whether it runs live, how the player draws it, its default weights and
+search settings, the paper's figures.
+
+:data:`TASK_SPECS` is the registry of specs (name -> spec). The built-in tasks
+are listed here and imported on first use through their ``entry_point``;
+:func:`wann_viz.tasks.register` adds more, and so do installed packages
+through the entry-point group ``wann_viz.tasks``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Mapping
+
+# Panel kinds of the explorer: a live episode player, or MNIST's digit panel.
+EPISODE_PANEL = "episode"
+DIGITS_PANEL = "digits"
+PANEL_KINDS = (EPISODE_PANEL, DIGITS_PANEL)
+# The default sweep of the shared weight for tasks that name none.
+DEFAULT_WEIGHTS = (-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0)
+FINE_WEIGHTS = tuple(float(round(-2.0 + 0.1 * i, 10)) for i in range(41))  # -2 .. 2 by 0.1
 
 
-@dataclass(frozen=True)
+def _frozen(mapping: Mapping | None) -> Mapping:
+    return MappingProxyType(dict(mapping or {}))
+
+
+@dataclass(frozen=True, eq=False)
 class TaskSpec:
     """Static facts about a task.
 
@@ -19,7 +42,26 @@ class TaskSpec:
         input_labels: one label per network input, length ``n_in``.
         output_labels: one label per network output, length ``n_out``.
         max_steps: episode length limit (1 for MNIST).
-        module: dotted module path that holds the task class.
+        entry_point: ``"module:Class"`` of the task class, imported on first use
+            (``None`` for a class registered directly).
+        panel_title: the explorer's tab label (default: ``title``).
+        live: episodes can be run and animated in the explorer.
+        vectorized: the physics is numpy over the batch: evaluation runs every
+            episode in one process, with no lock-step cap and no process pool.
+        renderer: name of the browser renderer in ``assets/wann_player.js``
+            (``None``: the generic one, which plots observations and actions over time).
+        panel: the explorer's panel kind, :data:`EPISODE_PANEL` or :data:`DIGITS_PANEL`.
+        first_chunk: steps in the first part of a long episode sent to the
+            browser (the rest follows); ``None`` sends whole episodes.
+        default_weights: the shared-weight sweep of ``evaluate`` and the weight profile.
+        search_settings: defaults of the search (over ``settings/common.json``
+            and ``settings/NAME.json`` when that file exists).
+        search_options: setting keys only this task takes (MNIST's ``batch_size``).
+        paper_results: the paper's table, condition -> (mean, sd or None).
+        paper_note: one line printed under the table (units, version differences).
+        live_note: what the explorer says instead of an episode when ``live`` is False.
+        unavailable_note: why the task may be missing from an installation.
+        file_hints: words in an authors' ``.out`` file name that mean this task.
     """
 
     name: str
@@ -27,7 +69,40 @@ class TaskSpec:
     input_labels: tuple[str, ...]
     output_labels: tuple[str, ...]
     max_steps: int
-    module: str
+    entry_point: str | None = None
+    panel_title: str = ""
+    live: bool = True
+    vectorized: bool = False
+    renderer: str | None = None
+    panel: str = EPISODE_PANEL
+    first_chunk: int | None = None
+    default_weights: tuple[float, ...] = DEFAULT_WEIGHTS
+    search_settings: Mapping = field(default_factory=dict)
+    search_options: tuple[str, ...] = ()
+    paper_results: Mapping = field(default_factory=dict)
+    paper_note: str = ""
+    live_note: str = ""
+    unavailable_note: str = ""
+    file_hints: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if not self.name or not self.name.replace("_", "").replace("-", "").isalnum():
+            raise ValueError(f"a task name uses letters, digits, _ and - only, got {self.name!r}")
+        if not self.input_labels or not self.output_labels:
+            raise ValueError(f"task {self.name!r}: give at least one input and one output label")
+        if int(self.max_steps) < 1:
+            raise ValueError(f"task {self.name!r}: max_steps must be at least 1")
+        if self.panel not in PANEL_KINDS:
+            raise ValueError(f"task {self.name!r}: panel must be one of {', '.join(PANEL_KINDS)}")
+        if not self.default_weights or not all(math.isfinite(w) for w in self.default_weights):
+            raise ValueError(f"task {self.name!r}: default_weights must be finite numbers")
+        object.__setattr__(self, "input_labels", tuple(self.input_labels))
+        object.__setattr__(self, "output_labels", tuple(self.output_labels))
+        object.__setattr__(self, "default_weights", tuple(float(w) for w in self.default_weights))
+        object.__setattr__(self, "search_settings", _frozen(self.search_settings))
+        object.__setattr__(self, "paper_results", _frozen(self.paper_results))
+        if not self.panel_title:
+            object.__setattr__(self, "panel_title", self.title)
 
     @property
     def n_in(self) -> int:
@@ -44,37 +119,89 @@ _BIPED_INPUTS = (
     "hip2_angle", "hip2_speed", "knee2_angle", "knee2_speed", "leg2_contact",
 ) + tuple(f"lidar_{i}" for i in range(10))
 
-TASK_SPECS: dict[str, TaskSpec] = {
-    spec.name: spec
-    for spec in (
-        TaskSpec(
-            "swingup", "CartPoleSwingUp",
-            ("x", "x_dot", "cos(theta)", "sin(theta)", "theta_dot"), ("force",),
-            1000, "wann_viz.tasks.swingup",
+BUILTIN_SPECS: tuple[TaskSpec, ...] = (
+    TaskSpec(
+        "swingup", "CartPoleSwingUp",
+        ("x", "x_dot", "cos(theta)", "sin(theta)", "theta_dot"), ("force",), 1000,
+        entry_point="wann_viz.tasks.swingup:SwingUpTask", panel_title="Swing-up",
+        vectorized=True, renderer="swingup", default_weights=FINE_WEIGHTS,
+        paper_results={"random_weights": (57, 121), "random_shared_weight": (515, 58),
+                       "tuned_shared_weight": (723, 16), "tuned_weights": (932, 6)},
+        file_hints=("swing", "cartpole"),
+    ),
+    TaskSpec(
+        "biped", "BipedalWalker", _BIPED_INPUTS, ("hip_1", "knee_1", "hip_2", "knee_2"), 1600,
+        entry_point="wann_viz.tasks.biped:BipedTask", panel_title="Biped walker",
+        renderer="biped", first_chunk=200,  # ~0.1 s of simulation, several seconds of playback
+        paper_results={"random_weights": (-46, 54), "random_shared_weight": (51, 108),
+                       "tuned_shared_weight": (261, 58), "tuned_weights": (332, 1)},
+        paper_note="(paper: BipedalWalker-v2; this run: Gymnasium BipedalWalker-v3)",
+        file_hints=("biped", "walker"),
+    ),
+    TaskSpec(
+        "carracing", "CarRacing", tuple(f"latent{i:02d}" for i in range(1, 17)), ("steer", "gas", "brakes"), 1000,
+        entry_point="wann_viz.tasks.carracing:CarRacingTask", panel_title="Car racing", live=False,
+        paper_results={"random_weights": (-69, 31), "random_shared_weight": (375, 177),
+                       "tuned_shared_weight": (608, 161), "tuned_weights": (893, 74)},
+        live_note=(
+            "CarRacing can't run live here: the racer reads 16 numbers from a VAE that encodes each camera "
+            "frame, and no VAE ships with this installation. Its network view still works: explore "
+            "the structure and move the weight to see edge signs flip."
         ),
-        TaskSpec(
-            "biped", "BipedalWalker",
-            _BIPED_INPUTS, ("hip_1", "knee_1", "hip_2", "knee_2"),
-            1600, "wann_viz.tasks.biped",
+        unavailable_note=(
+            "CarRacing genomes read the 16-number latent code (mu) of a pre-trained VAE that encodes each "
+            "camera frame; this installation has no VAE and no carracing task module, so racer.out can be "
+            "drawn and inspected but not driven."
         ),
-        TaskSpec(
-            "carracing", "CarRacing",
-            tuple(f"latent{i:02d}" for i in range(1, 17)), ("steer", "gas", "brakes"),
-            1000, "wann_viz.tasks.carracing",
+        file_hints=("racer", "racing"),
+    ),
+    TaskSpec(
+        "mnist", "MNIST (16x16)", tuple(f"pixel {i}" for i in range(256)), tuple(f"digit {d}" for d in range(10)), 1,
+        entry_point="wann_viz.tasks.mnist:MnistTask", panel_title="MNIST", live=False, vectorized=True,
+        panel=DIGITS_PANEL, default_weights=FINE_WEIGHTS, search_options=("batch_size",),
+        # Test accuracy in percent; the paper gives no random-weights figure.
+        paper_results={"random_shared_weight": (82.0, 18.7), "tuned_shared_weight": (91.9, None),
+                       "tuned_weights": (94.2, None)},
+        paper_note="(paper figures are test accuracy in percent)",
+        live_note=(
+            "A classifier has no episode to animate: the MNIST panel shows which pixels reach each digit, the "
+            "accuracy at each weight and single test images."
         ),
-        TaskSpec(
-            "mnist", "MNIST (16x16)",
-            tuple(f"pixel {i}" for i in range(256)), tuple(f"digit {d}" for d in range(10)),
-            1, "wann_viz.tasks.mnist",
-        ),
-    )
-}
+        file_hints=("mnist",),
+    ),
+)
+
+# The registry of specs; wann_viz.tasks.registry adds to it.
+TASK_SPECS: dict[str, TaskSpec] = {spec.name: spec for spec in BUILTIN_SPECS}
 
 
 def get_spec(name: str) -> TaskSpec:
-    """Return the spec of a task by name; ``KeyError`` names the known tasks."""
+    """The spec of a task by name (installed entry points included); ``KeyError`` names the known tasks."""
+    from .registry import load_entry_points
+
+    if name not in TASK_SPECS:
+        load_entry_points()
     try:
         return TASK_SPECS[name]
     except KeyError:
         known = ", ".join(sorted(TASK_SPECS))
         raise KeyError(f"unknown task {name!r}; known tasks: {known}") from None
+
+
+def find_spec(name) -> TaskSpec | None:
+    """The spec of ``name``, or ``None`` for an unknown (or non-string) name."""
+    if not isinstance(name, str):
+        return None
+    try:
+        return get_spec(name)
+    except KeyError:
+        return None
+
+
+def guess_task(file_name: str) -> str | None:
+    """The task a file name suggests (``biped.out`` -> ``"biped"``), from the specs' ``file_hints``."""
+    stem = file_name.lower()
+    for spec in TASK_SPECS.values():
+        if any(hint in stem for hint in spec.file_hints):
+            return spec.name
+    return None

@@ -1,9 +1,9 @@
-"""Compile a genome once, then run a batched forward pass.
+"""The forward pass of one genome, batched over samples and shared weights.
 
-Compilation orders nodes by layer (longest path from the inputs) and, inside
-a layer, by activation, so a layer is one matrix product and each activation
-group a contiguous slice, computed in place. The shared weight is an argument
-of every call; it is never stored in the genome or the compiled network.
+Built on the genome's :class:`~wann_viz.nn.plan.Plan`: a layer is one
+matrix product and each activation group a contiguous slice, computed in
+place. The shared weight is an argument of every call; it is never stored in
+the genome or the compiled network.
 
 Shapes: B samples, K shared-weight values, C connections, N nodes.
 """
@@ -14,9 +14,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import ACTIVATIONS
-from .genome import Genome
-from .graph import depths
+from ..activations import ACTIVATIONS
+from ..genome import Genome
+from .plan import compile_plan
 
 
 @dataclass(frozen=True)
@@ -41,44 +41,27 @@ class Network:
 
     def __init__(self, genome: Genome):
         self.genome = genome
-        n, n_in = genome.n_nodes, genome.n_in
+        plan = compile_plan(genome)
         conns = genome.connections
-        layer = depths(n, conns)
-        layer[1 + n_in:] = np.maximum(layer[1 + n_in:], 1)  # nodes with no inputs still compute act(0)
-        layer[: 1 + n_in] = 0
-        acts = genome.activations
-        # Stable sort by (layer, activation, node): slices per layer and activation.
-        order = np.lexsort((np.arange(n), np.where(layer == 0, 0, acts), layer))
-        position = np.empty(n, np.int64)
-        position[order] = np.arange(n)
+        order, position = plan.order, plan.position
         self.order, self.position = order, position
         src_pos = position[conns[:, 0]] if len(conns) else np.zeros(0, np.int64)
         dst_pos = position[conns[:, 1]] if len(conns) else np.zeros(0, np.int64)
         layers = []
-        sorted_layer = layer[order]
-        for k in range(1, int(layer.max()) + 1 if n > 1 + n_in else 1):
-            idx = np.flatnonzero(sorted_layer == k)
-            if idx.size == 0:
-                continue
-            start, stop = int(idx[0]), int(idx[-1]) + 1
+        for start, stop, groups in plan.layers:
             into = np.flatnonzero((dst_pos >= start) & (dst_pos < stop))
             counts = np.zeros((start, stop - start))
             np.add.at(counts, (src_pos[into], dst_pos[into] - start), 1.0)
-            groups = []
-            layer_acts = acts[order[start:stop]]
-            g0 = 0
-            for g1 in range(1, stop - start + 1):
-                if g1 == stop - start or layer_acts[g1] != layer_acts[g0]:
-                    groups.append((ACTIVATIONS[int(layer_acts[g0])].fn, g0, g1))
-                    g0 = g1
-            layers.append(_Layer(start, stop, counts, src_pos[into], dst_pos[into] - start, into, tuple(groups)))
+            layers.append(_Layer(start, stop, counts, src_pos[into], dst_pos[into] - start, into, groups))
         self._layers = tuple(layers)
         self._out_pos = position[genome.output_nodes]
         self._out_contiguous = bool(np.all(np.diff(self._out_pos) == 1))
-        self._scalar_plan = self.scalar_program()
+        self._scalar_plan = self._build_program(None)
 
     def scalar_program(self, connection_weights=None) -> tuple:
         """The network as a plan for Python floats, in topological order.
+
+        The shared-weight program (no ``connection_weights``) is built once.
 
         At B = 1 numpy's per-call overhead dominates, so single samples walk
         the nodes with plain floats instead (same arithmetic order as numpy).
@@ -89,6 +72,11 @@ class Network:
             value is ``fn(w * sum)``) or, with ``connection_weights`` (C,), a
             tuple of ``(source, weight)`` pairs (value ``fn(sum of v * w)``).
         """
+        if connection_weights is None and hasattr(self, "_scalar_plan"):
+            return self._scalar_plan
+        return self._build_program(connection_weights)
+
+    def _build_program(self, connection_weights) -> tuple:
         g = self.genome
         incoming: list[list] = [[] for _ in range(g.n_nodes)]
         cw = None if connection_weights is None else np.asarray(connection_weights, dtype=float).tolist()
@@ -256,7 +244,7 @@ def naive_forward(genome: Genome, inputs, weight: float = None, connection_weigh
 
     Used by tests and benchmarks as the baseline. Returns (B, n_out).
     """
-    from .graph import topological_order
+    from ..graph import topological_order
 
     x = np.asarray(inputs, dtype=float).reshape(-1, genome.n_in)
     order = topological_order(genome.n_nodes, genome.connections)

@@ -25,22 +25,8 @@ from typing import Sequence
 
 import numpy as np
 
-from ..activations import ACTIVATIONS
 from ..genome import Genome
-from ..graph import depths
-
-
-def genome_depths(genome: Genome) -> np.ndarray:
-    """(N,) longest-path depth of each node, cached on the (immutable) genome.
-
-    Blocks are rebuilt as episodes end; the depths of a genome never change.
-    """
-    def build(g: Genome) -> np.ndarray:
-        d = depths(g.n_nodes, g.connections)
-        d.setflags(write=False)
-        return d
-
-    return genome.cached("search_depths", build)
+from .plan import activation_groups, compile_plan
 
 
 class BlockNetwork:
@@ -69,12 +55,10 @@ class BlockNetwork:
         self.input_start = 2
 
         # Computed nodes of all genomes: (depth, activation, genome, node).
-        keys, per_genome = [], []
+        keys = []
         for gi, g in enumerate(genomes):
-            d = genome_depths(g)
             comp = np.arange(1 + n_in, g.n_nodes)
-            dd = np.maximum(d[comp], 1)
-            per_genome.append((comp, dd))
+            dd = compile_plan(g).layer[comp]  # blocks are rebuilt as episodes end; plans are kept
             keys.append(np.stack([dd, g.activations[comp], np.full(comp.size, gi), comp], axis=1))
         allk = np.concatenate(keys)
         order = np.lexsort((allk[:, 3], allk[:, 2], allk[:, 1], allk[:, 0]))
@@ -127,15 +111,9 @@ class BlockNetwork:
             r0, r1 = base + a, base + b
             c0, c1 = np.searchsorted(tgt, [r0, r1])
             seg = np.searchsorted(tgt[c0:c1], np.arange(r0, r1))  # first connection of each target
-            acts = allk[a:b, 1]
-            groups = []
-            g0 = 0
-            for g1 in range(1, b - a + 1):
-                if g1 == b - a or acts[g1] != acts[g0]:
-                    groups.append((ACTIVATIONS[int(acts[g0])].fn, g0, g1))
-                    g0 = g1
+            groups = activation_groups(allk[a:b, 1])
             single = bool(np.all(np.diff(np.append(seg, c1 - c0)) == 1))
-            levels.append((r0, r1, src[c0:c1].copy(), seg, single, tuple(groups)))
+            levels.append((r0, r1, src[c0:c1].copy(), seg, single, groups))
         self._levels = tuple(levels)
         self._buf = None
 

@@ -5,9 +5,9 @@ import pytest
 
 import wann_viz
 from wann_viz import Genome, compile_network, forward
-from wann_viz.network import naive_forward
+from wann_viz.nn import naive_forward
 
-ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
 SAVED, GOLDEN = ROOT / "saved_genomes", ROOT / "tests" / "golden"
 
 STEMS = ["swing", "biped", "racer"]

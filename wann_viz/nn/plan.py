@@ -1,0 +1,98 @@
+"""The compile plan every forward pass starts from.
+
+A plan is derived once per genome (kept with :meth:`Genome.cached`) and
+shared by the three forward passes of :mod:`wann_viz.nn`:
+
+* every computed node gets a *layer*: its longest path from the inputs,
+  at least 1 (nodes without inputs still compute ``act(0)``); the bias and
+  the inputs are layer 0;
+* nodes are ordered by (layer, activation, node index), so a layer is one
+  contiguous block and each activation inside it one contiguous slice (an
+  *activation group*); this order is also a topological order;
+* ``useful`` marks the nodes that reach an output (the others cannot change
+  a prediction or an action).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..activations import ACTIVATIONS
+from ..genome import Genome
+from ..graph import depths
+
+
+def activation_groups(acts: np.ndarray) -> tuple:
+    """Runs of equal activation ids in a sorted block of nodes.
+
+    Args:
+        acts: (M,) activation ids, already grouped.
+
+    Returns:
+        ``((fn, g0, g1), ...)``: ``fn`` (the vectorized activation) applies to
+        positions ``g0 .. g1 - 1`` of the block.
+    """
+    groups = []
+    g0 = 0
+    for g1 in range(1, len(acts) + 1):
+        if g1 == len(acts) or acts[g1] != acts[g0]:
+            groups.append((ACTIVATIONS[int(acts[g0])].fn, g0, g1))
+            g0 = g1
+    return tuple(groups)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Layers and activation groups of one genome.
+
+    Attributes:
+        layer: (N,) int64 layer of each node (0 for bias and inputs, >= 1 otherwise).
+        order: (N,) genome node at each compiled position, sorted by (layer, activation, node).
+        position: (N,) compiled position of each genome node (inverse of ``order``).
+        layers: ``((start, stop, groups), ...)`` per computed layer: compiled
+            positions ``start .. stop - 1`` and their activation groups (relative to ``start``).
+        useful: (N,) bool, nodes that reach an output (outputs included).
+    """
+
+    layer: np.ndarray
+    order: np.ndarray
+    position: np.ndarray
+    layers: tuple
+    useful: np.ndarray
+
+
+def _build(genome: Genome) -> Plan:
+    n, n_in = genome.n_nodes, genome.n_in
+    conns = genome.connections
+    layer = depths(n, conns).astype(np.int64)
+    layer[1 + n_in:] = np.maximum(layer[1 + n_in:], 1)
+    layer[: 1 + n_in] = 0
+    acts = genome.activations
+    order = np.lexsort((np.arange(n), np.where(layer == 0, 0, acts), layer))
+    position = np.empty(n, np.int64)
+    position[order] = np.arange(n)
+    sorted_layer = layer[order]
+    layers = []
+    for k in range(1, int(layer.max()) + 1 if n > 1 + n_in else 1):
+        idx = np.flatnonzero(sorted_layer == k)
+        if idx.size:
+            start, stop = int(idx[0]), int(idx[-1]) + 1
+            layers.append((start, stop, activation_groups(acts[order[start:stop]])))
+    useful = np.zeros(n, bool)
+    useful[genome.output_nodes] = True
+    targets: list[list[int]] = [[] for _ in range(n)]
+    for s, d in conns.tolist():
+        targets[s].append(d)
+    for i in order[::-1].tolist():  # reverse topological order: targets are settled first
+        if not useful[i]:
+            useful[i] = any(useful[t] for t in targets[i])
+    for a in (layer, order, position, useful):
+        a.setflags(write=False)
+    return Plan(layer, order, position, tuple(layers), useful)
+
+
+def compile_plan(genome: Genome) -> Plan:
+    """The genome's plan (built once and kept on the immutable genome)."""
+    return genome.cached("plan", _build)
