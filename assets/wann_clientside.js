@@ -5,8 +5,12 @@
 (function () {
   'use strict';
 
-  var WEIGHT_MIN = -10, WEIGHT_MAX = 10, SLIDER_MIN = -2, SLIDER_MAX = 2;
-  var SEED_MAX = 2147483647, MAX_SCHEDULE = 256;
+  // Every constant comes from Python (wann_viz/ui/constants.py) through <body data-wann-config>.
+  var CFG = JSON.parse(document.body.getAttribute('data-wann-config') || '{}');
+  var WEIGHT_MIN = CFG.weight_min, WEIGHT_MAX = CFG.weight_max;
+  var SLIDER_MIN = CFG.slider_min, SLIDER_MAX = CFG.slider_max;
+  var SEED_MAX = CFG.seed_max, MAX_SCHEDULE = CFG.max_schedule;
+  var SCALE = Math.pow(10, CFG.weight_decimals);
   var nonce = 0;
 
   function nu() { return window.dash_clientside.no_update; }
@@ -26,7 +30,7 @@
     return ids;
   }
 
-  function round4(w) { return Math.round(w * 1e4) / 1e4 + 0; }
+  function round4(w) { return Math.round(w * SCALE) / SCALE + 0; }
 
   function parseWeight(v) {
     if (v === null || v === undefined || v === '' || typeof v === 'boolean') return null;
@@ -51,8 +55,6 @@
     return JSON.stringify(a.edits || {}) === JSON.stringify(b.edits || {}) &&
       JSON.stringify(a.schedule || null) === JSON.stringify(b.schedule || null);
   }
-
-  function formatWeight(w) { return String(round4(w)); }
 
   var wann = {
     /* Slider / number box / seed / genome / weights store -> an episode request. */
@@ -150,29 +152,15 @@
       return s >= SEED_MAX ? 0 : s + 1;
     },
 
-    /* Keep the address bar and the share box in step with the view. */
-    write_url: function (req, panel, meta, digit, image, pathname) {
-      var path = pathname === '/embed' ? '/embed' : '/';
-      var params = new URLSearchParams();
-      var linkable = meta && meta.key && meta.key.indexOf('upload-') !== 0;
-      var onPanel = meta && meta.task === panel;
-      if (linkable && onPanel) params.set('genome', meta.key);
-      if (req && typeof req.weight === 'number') params.set('weight', formatWeight(req.weight));
-      if (req && typeof req.seed === 'number') params.set('seed', String(req.seed));
-      if (panel) params.set('panel', panel);
-      if (onPanel && panel === 'mnist') {
-        if (typeof digit === 'string' && digit) params.set('digit', digit);
-        if (typeof image === 'number' && image >= 0) params.set('image', String(image));
-      }
-      var qs = '?' + params.toString();
-      try { window.history.replaceState(window.history.state, '', path + qs); } catch (e) { /* sandboxed */ }
-      if (window.wannPlayer) window.wannPlayer.setActive(!!onPanel);
-      var link = window.location.origin + path + qs;
-      var embed = '<iframe src="' + window.location.origin + '/embed' + qs +
+    /* Apply the link the server wrote (wann_viz/ui/callbacks_url.py) and fill the share boxes. */
+    apply_url: function (link) {
+      if (!link || typeof link.query !== 'string') return [nu(), nu(), nu()];
+      var rel = link.path + link.query;
+      try { window.history.replaceState(window.history.state, '', rel); } catch (e) { /* sandboxed */ }
+      if (window.wannPlayer) window.wannPlayer.setActive(!!link.active);
+      var embed = '<iframe src="' + window.location.origin + CFG.embed_path + link.query +
         '" width="1000" height="1100" title="WANN Explorer"></iframe>';
-      var note = linkable || !meta ? ''
-        : 'Uploaded genomes stay in this tab: the link opens the default genome instead.';
-      return [link, embed, note];
+      return [window.location.origin + rel, embed, link.note || ''];
     }
   };
 

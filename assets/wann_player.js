@@ -2,9 +2,13 @@
  * WANN Explorer player: animates an episode computed once by the server.
  *
  * The server sends a payload (see wann_viz/ui/episodes.py) with float32
- * arrays in base64: cum_return (T), nodes (T x N), frames (T+1 per field).
+ * arrays in base64: cum_return (T), nodes (T x N), actions (T x n_out) and
+ * frames (T+1 rows of frame_widths[field] numbers per field).
  * A requestAnimationFrame loop advances the frame index at up to 50 fps and
- * draws the task on <canvas id="stage-canvas">, the readouts, the step
+ * draws the task on <canvas id="stage-canvas"> with the renderer the task
+ * declares (payload.renderer, from TaskSpec.renderer; RENDERERS below), or
+ * with the generic renderer, which plots observations and actions over
+ * time. It also draws the readouts, the step
  * scrubber and the network's node values (halos on a canvas under the
  * #network-graph figure; the "nodes" trace's hover texts updated in place).
  * No server round trip per frame.
@@ -15,9 +19,11 @@
 (function () {
   'use strict';
 
-  var FRAME_MS = 20;            // 50 fps at most
-  var HALO_MIN = 14, HALO_GAIN = 24;  // as halo_size() in wann_viz/ui/figures.py
-  var POSITIVE = '#2166ac', NEGATIVE = '#b2182b', ZERO = '#9e9e9e';
+  // Constants come from Python (wann_viz/ui/constants.py) through <body data-wann-config>.
+  var CFG = JSON.parse(document.body.getAttribute('data-wann-config') || '{}');
+  var FRAME_MS = CFG.frame_ms;  // 50 fps at most
+  var HALO_MIN = CFG.halo.min, HALO_GAIN = CFG.halo.gain;  // as halo_size() in wann_viz/ui/figures.py
+  var POSITIVE = CFG.colours.positive, NEGATIVE = CFG.colours.negative, ZERO = CFG.colours.zero;
   var HOVER_EVERY = 5;          // hover text refresh while playing (frames)
 
   var ep = null;                // decoded episode
@@ -42,10 +48,10 @@
     return out;
   }
 
-  function decodeFrames(f) {
-    if (!f) return {};
-    if (f.bodies !== undefined) return {bodies: decode(f.bodies), nBodies: f.n_bodies || 5};
-    return {x: decode(f.x), theta: decode(f.theta)};
+  function decodeFrames(f) {  // {field: Float32Array of (T+1) x width}
+    var out = {};
+    Object.keys(f || {}).forEach(function (k) { out[k] = decode(f[k]); });
+    return out;
   }
 
   function lastFrame() {  // the highest frame index available now
@@ -73,9 +79,12 @@
       return;
     }
     var e = {
-      id: p.id, task: p.task, nNodes: p.n_nodes, steps: p.steps, complete: !!p.complete,
+      id: p.id, task: p.task, renderer: p.renderer || null, nNodes: p.n_nodes, nIn: p.n_in, nOut: p.n_out,
+      inputLabels: p.input_labels || [], outputLabels: p.output_labels || [],
+      steps: p.steps, complete: !!p.complete,
       length: p.length, finalReturn: p.final_return, maxSteps: p.max_steps,
-      cum: decode(p.cum_return), nodes: decode(p.nodes), frames: decodeFrames(p.frames),
+      cum: decode(p.cum_return), nodes: decode(p.nodes), actions: decode(p.actions),
+      frames: decodeFrames(p.frames), widths: p.frame_widths || {},
       scene: p.scene || {}, request: p.request || null, seed: p.seed
     };
     if (ep && p.id === ep.id && !(p.start_frame > 0)) {
@@ -106,9 +115,9 @@
     if (t.step_offset !== ep.steps) return false;
     ep.cum = concat(ep.cum, decode(t.cum_return));
     ep.nodes = concat(ep.nodes, decode(t.nodes));
+    ep.actions = concat(ep.actions, decode(t.actions));
     var f = decodeFrames(t.frames);
-    if (ep.frames.bodies) ep.frames.bodies = concat(ep.frames.bodies, f.bodies);
-    else { ep.frames.x = concat(ep.frames.x, f.x); ep.frames.theta = concat(ep.frames.theta, f.theta); }
+    Object.keys(f).forEach(function (k) { ep.frames[k] = concat(ep.frames[k] || new Float32Array(0), f[k]); });
     ep.steps = t.steps;
     ep.complete = !!t.complete;
     ep.length = t.length;
@@ -266,7 +275,7 @@
     var W = 600, H = 400;
     if (cv.width !== W || cv.height !== H) { cv.width = W; cv.height = H; }
     var sc = ep.scene, vw = (sc.viewport || [20, 13.333])[0], S = W / vw;
-    var nb = ep.frames.nBodies, b = ep.frames.bodies, o = frame * nb * 3;
+    var nb = (ep.widths.bodies || 15) / 3, b = ep.frames.bodies, o = frame * nb * 3;
     var hullX = b[o];
     var scroll = hullX - vw / 4;
     function px(x) { return (x - scroll) * S; }
@@ -310,6 +319,53 @@
     overlay(ctx, infoLines());
   }
 
+  var SERIES = ['#1b9e77', '#d95f02', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#666666'];
+
+  /* A task without a renderer: its observations (the input nodes) and actions over time. */
+  function drawGeneric(cv, ctx) {
+    var W = 600, H = 400;
+    if (cv.width !== W || cv.height !== H) { cv.width = W; cv.height = H; }
+    ctx.fillStyle = '#fbfbf8'; ctx.fillRect(0, 0, W, H);
+    var steps = Math.max(1, ep.complete ? ep.length : ep.maxSteps);
+    var panels = [
+      {title: 'observations', n: ep.nIn, labels: ep.inputLabels,
+       at: function (t, i) { return ep.nodes[t * ep.nNodes + 1 + i]; }},
+      {title: 'actions', n: ep.nOut, labels: ep.outputLabels,
+       at: function (t, i) { return ep.actions[t * ep.nOut + i]; }}
+    ];
+    var left = 48, right = W - 12, top = 40, gap = 34, ph = (H - top - 24 - gap) / 2;
+    var upto = Math.min(frame, ep.steps);
+    panels.forEach(function (pn, k) {
+      var y0 = top + k * (ph + gap), n = Math.min(pn.n, SERIES.length), lim = 1e-9;
+      for (var t = 0; t < ep.steps; t++) {
+        for (var i = 0; i < n; i++) { var v = Math.abs(pn.at(t, i)); if (isFinite(v) && v > lim) lim = v; }
+      }
+      function py(v) { return y0 + ph / 2 - (v / lim) * (ph / 2); }
+      function px(t) { return left + (right - left) * t / steps; }
+      ctx.strokeStyle = '#ccc'; ctx.lineWidth = 1; ctx.strokeRect(left, y0, right - left, ph);
+      ctx.beginPath(); ctx.moveTo(left, py(0)); ctx.lineTo(right, py(0)); ctx.stroke();
+      ctx.fillStyle = '#333'; ctx.font = '12px system-ui, sans-serif';
+      ctx.fillText(pn.title + (pn.n > n ? ' (first ' + n + ' of ' + pn.n + ')' : ''), left, y0 - 6);
+      ctx.fillText(fmt(lim, 2), 4, y0 + 10); ctx.fillText(fmt(-lim, 2), 4, y0 + ph);
+      for (var j = 0; j < n; j++) {
+        ctx.strokeStyle = SERIES[j]; ctx.lineWidth = 1.5; ctx.beginPath();
+        for (var s2 = 0; s2 < upto; s2++) {
+          var val = pn.at(s2, j);
+          if (!isFinite(val)) continue;
+          if (s2 === 0) ctx.moveTo(px(s2), py(val)); else ctx.lineTo(px(s2), py(val));
+        }
+        ctx.stroke();
+        ctx.fillStyle = SERIES[j];
+        ctx.fillText(String(pn.labels[j] || ('#' + j)), left + 160 + 70 * j, y0 - 6);
+      }
+      ctx.strokeStyle = '#c0392b'; ctx.beginPath(); ctx.moveTo(px(upto), y0); ctx.lineTo(px(upto), y0 + ph); ctx.stroke();
+    });
+    overlay(ctx, infoLines());
+  }
+
+  // Renderers by the name a task declares (TaskSpec.renderer).
+  var RENDERERS = {swingup: drawSwingup, biped: drawBiped};
+
   function drawMessage(cv, ctx) {
     ctx.fillStyle = '#fbfbf8'; ctx.fillRect(0, 0, cv.width, cv.height);
   }
@@ -319,8 +375,7 @@
     if (!cv) return;
     var ctx = cv.getContext('2d');
     if (!ep) { drawMessage(cv, ctx); return; }
-    if (ep.task === 'swingup') drawSwingup(cv, ctx);
-    else if (ep.task === 'biped') drawBiped(cv, ctx);
+    (RENDERERS[ep.renderer] || drawGeneric)(cv, ctx);
   }
 
   // ----- network lighting -------------------------------------------------------------------
@@ -479,18 +534,19 @@
       var row = Math.max(0, Math.min(f, ep.steps - 1)) * ep.nNodes;
       return Array.from(ep.nodes.subarray(row, row + ep.nNodes));
     },
-    frameData: function (f) {  // what is drawn at frame f: swing-up {x, theta}; biped {bodies: (5 x 3)}
+    frameData: function (f) {  // what is drawn at frame f: {field: number (width 1) or array}
       if (!ep) return null;
       f = f === undefined ? frame : f;
-      if (ep.frames.bodies) {
-        var k = ep.frames.nBodies * 3;
-        return {bodies: Array.from(ep.frames.bodies.subarray(f * k, f * k + k))};
-      }
-      return {x: ep.frames.x[f], theta: ep.frames.theta[f]};
+      var out = {};
+      Object.keys(ep.frames).forEach(function (key) {
+        var k = ep.widths[key] || 1;
+        out[key] = k === 1 ? ep.frames[key][f] : Array.from(ep.frames[key].subarray(f * k, f * k + k));
+      });
+      return out;
     },
     state: function () {
       return {
-        id: ep ? ep.id : null, task: ep ? ep.task : null, frame: frame, steps: ep ? ep.steps : 0,
+        id: ep ? ep.id : null, task: ep ? ep.task : null, renderer: ep ? ep.renderer : null, frame: frame, steps: ep ? ep.steps : 0,
         length: ep ? ep.length : null, complete: ep ? ep.complete : false, playing: playing,
         holding: hold !== null, ended: ended(), request: ep ? ep.request : null,
         returnNow: ep ? returnAt(frame) : null, finalReturn: ep ? ep.finalReturn : null,

@@ -8,6 +8,7 @@ import pytest
 from dash import no_update
 
 from wann_viz.genome import genome_to_dict, genome_to_json
+from wann_viz.tasks.specs import get_spec
 from wann_viz.ui import callbacks_genome as cg
 from wann_viz.ui import callbacks_rollout as cr
 from wann_viz.ui import callbacks_weights as cw
@@ -254,7 +255,7 @@ def test_weight_change_mid_episode_repeats_the_start(catalog):
 def test_biped_comes_in_two_parts_that_join(catalog):
     episodes.clear_cache()
     head, tail_request = cr.run_episode(request(genome="biped-authors", weight=-1.87, seed=1), {}, catalog)
-    assert not head["complete"] and head["steps"] == episodes.FIRST_CHUNK["biped"]
+    assert not head["complete"] and head["steps"] == get_spec("biped").first_chunk
     assert len(json.dumps(tail_request)) < 500  # the payload does not travel back
     tail = cr.episode_tail(tail_request, {}, catalog)
     assert tail["id"] == head["id"] and tail["step_offset"] == head["steps"] and tail["complete"]

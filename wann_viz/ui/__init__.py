@@ -13,6 +13,32 @@ ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
 MAX_REQUEST_BYTES = 4 * 1024 * 1024  # an upload (<= 1 MB, base64) plus the page's stores
 
 
+def index_string() -> str:
+    """Dash's page template with the shared constants on ``<body data-wann-config>``."""
+    import html
+
+    from .constants import client_config_json
+
+    config = html.escape(client_config_json(), quote=True)
+    return f"""<!DOCTYPE html>
+<html>
+    <head>
+        {{%metas%}}
+        <title>{{%title%}}</title>
+        {{%favicon%}}
+        {{%css%}}
+    </head>
+    <body data-wann-config="{config}">
+        {{%app_entry%}}
+        <footer>
+            {{%config%}}
+            {{%scripts%}}
+            {{%renderer%}}
+        </footer>
+    </body>
+</html>"""
+
+
 def create_app(genome_dir: str | Path | None = None):
     """Build the WANN Explorer Dash app.
 
@@ -36,6 +62,7 @@ def create_app(genome_dir: str | Path | None = None):
         assets_folder=str(ASSETS_DIR),
         serve_locally=True,
     )
+    app.index_string = index_string()
     app.layout = build_layout()
     callbacks_genome.register(app, catalog)
     callbacks_weights.register(app, catalog)

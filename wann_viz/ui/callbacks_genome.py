@@ -13,9 +13,9 @@ from typing import Any
 from dash import Input, Output, State, ctx, html, no_update
 
 from ..genome import GenomeError
-from .catalog import (LIVE_TASKS, MAX_UPLOADS, PANEL_TITLES, PANELS, UPLOAD_PREFIX, Catalog, UploadError,
-                      genome_meta, parse_upload, resolve_genome)
-from .episodes import UNSUPPORTED
+from ..tasks.specs import DIGITS_PANEL, find_spec
+from .catalog import (MAX_UPLOADS, UPLOAD_PREFIX, Catalog, UploadError, genome_meta, is_live, panel_title, panels,
+                      parse_upload, resolve_genome)
 from .url_state import SLIDER_MAX, SLIDER_MIN, page_kind, parse_view, parse_weight
 
 # Output order of select_genome (the registered callback returns them as a tuple).
@@ -26,7 +26,8 @@ OUTPUT_KEYS = ("picker", "options", "uploads", "panel", "slider", "weight", "see
 def picker_options(catalog: Catalog, uploads: Any) -> list[dict]:
     """Dropdown options grouped by task: a disabled heading per task, then its genomes."""
     uploads = uploads if isinstance(uploads, dict) else {}
-    groups: dict[str, list[dict]] = {p: [] for p in PANELS}
+    all_panels = panels()
+    groups: dict[str, list[dict]] = {p: [] for p in all_panels}
     other: list[dict] = []
     for entry in catalog.entries():
         (groups.get(entry.task, other)).append({"label": entry.label, "value": entry.key})
@@ -38,9 +39,9 @@ def picker_options(catalog: Catalog, uploads: Any) -> list[dict]:
         option = {"label": f"{genome.name or key} (uploaded)", "value": key}
         groups.get(genome.task, other).append(option)
     options: list[dict] = []
-    for panel in PANELS:
+    for panel in all_panels:
         if groups[panel]:
-            options.append({"label": PANEL_TITLES[panel], "value": f"__group-{panel}", "disabled": True})
+            options.append({"label": panel_title(panel), "value": f"__group-{panel}", "disabled": True})
             options += groups[panel]
     if other:
         options.append({"label": "Other", "value": "__group-other", "disabled": True})
@@ -57,7 +58,7 @@ def _choose(catalog: Catalog, key: str, uploads: Any, out: dict, set_weight: boo
     genome = resolve_genome(catalog, key, uploads)
     out["picker"] = key
     out["meta"] = genome_meta(key, genome)
-    if genome.task in PANELS:
+    if genome.task in panels():
         out["panel"] = genome.task
     if set_weight and genome.best_shared_weight is not None:
         w = parse_weight(genome.best_shared_weight)
@@ -90,7 +91,7 @@ def select_genome(trigger: str | None, *, catalog: Catalog, pathname: Any = None
         out["upload_contents"] = None  # so the same file can be uploaded again
         if upload_contents is None:
             return out
-        task = upload_task if upload_task in PANELS else None
+        task = upload_task if upload_task in panels() else None
         try:
             key, doc, genome = parse_upload(upload_contents, upload_filename, task)
         except UploadError as exc:
@@ -119,7 +120,7 @@ def select_genome(trigger: str | None, *, catalog: Catalog, pathname: Any = None
         return out
 
     if trigger == "panel-tabs":
-        if panel not in PANELS or (isinstance(meta, dict) and meta.get("task") == panel):
+        if panel not in panels() or (isinstance(meta, dict) and meta.get("task") == panel):
             return out
         key = catalog.first_of_task(panel)
         if key is None:
@@ -169,7 +170,7 @@ def genome_info(meta: Any, uploads: Any, catalog: Catalog) -> list:
     except GenomeError as exc:
         return [html.P(str(exc), className="error")]
     facts = [
-        f"{PANEL_TITLES.get(genome.task, genome.task or 'no task')}",
+        f"{panel_title(genome.task)}",
         f"{genome.n_nodes} nodes ({genome.n_in} in, {genome.n_hidden} hidden, {genome.n_out} out)",
         f"{genome.n_connections} connections",
     ]
@@ -197,30 +198,33 @@ def panel_view(panel: Any, meta: Any) -> tuple[str, list]:
     """Class of the panel and its placeholder text.
 
     Classes: ``live`` (animated task), ``static`` (network only, e.g. CarRacing;
-    MNIST adds ``mnist``, which shows the MNIST cards) or ``empty`` (no genome
-    of this panel's task is selected).
+    a digits panel (``TaskSpec.panel``: MNIST) adds ``mnist``, which shows the
+    MNIST cards) or ``empty`` (no genome of this panel's task is selected).
     """
-    panel = panel if panel in PANELS else PANELS[0]
+    all_panels = panels()
+    panel = panel if panel in all_panels else all_panels[0]
+    spec = find_spec(panel)
+    title = panel_title(panel)
     task = meta.get("task") if isinstance(meta, dict) else None
-    if task == panel and task in LIVE_TASKS:
+    if task == panel and is_live(task):
         return f"panel panel-{panel} live", []
-    if task == panel == "mnist":
-        return "panel panel-mnist static mnist", []
+    if task == panel and spec.panel == DIGITS_PANEL:
+        return f"panel panel-{panel} static mnist", []
     if task == panel:
         return f"panel panel-{panel} static", [
-            html.H3(f"{PANEL_TITLES[panel]}: no live rollout yet"),
-            html.P(UNSUPPORTED.get(panel, "This task cannot run in the browser yet.")),
+            html.H3(f"{title}: no live rollout yet"),
+            html.P(spec.live_note or "This task cannot run in the browser yet."),
         ]
-    text = UNSUPPORTED.get(panel) if panel not in LIVE_TASKS else None
+    text = spec.live_note if not spec.live else None
     children = [
-        html.H3(f"{PANEL_TITLES[panel]}: no genome selected"),
-        html.P(text or f"Pick a {PANEL_TITLES[panel]} genome in the Genome list, or upload one."),
-        html.P(f"Upload a {PANEL_TITLES[panel]} genome (.json, or .out with its task chosen) to inspect its network.",
+        html.H3(f"{title}: no genome selected"),
+        html.P(text or f"Pick a {title} genome in the Genome list, or upload one."),
+        html.P(f"Upload a {title} genome (.json, or .out with its task chosen) to inspect its network.",
                className="hint"),
     ]
-    if task in PANELS:
-        children.append(html.P(f"The genome selected in the list is a {PANEL_TITLES[task]} network: see the "
-                               f"{PANEL_TITLES[task]} tab.", className="hint"))
+    if task in all_panels:
+        children.append(html.P(f"The genome selected in the list is a {panel_title(task)} network: see the "
+                               f"{panel_title(task)} tab.", className="hint"))
     return f"panel panel-{panel} empty", children
 
 

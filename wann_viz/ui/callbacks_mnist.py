@@ -39,7 +39,7 @@ def _mnist_request(request: Any, uploads: Any, catalog: Catalog) -> tuple[dict, 
 
 
 def _mnist_genome(meta: Any, uploads: Any, catalog: Catalog) -> Genome | None:
-    if not isinstance(meta, dict) or meta.get("task") != "mnist":
+    if not isinstance(meta, dict) or not isinstance(meta.get("task"), str):
         return None
     try:
         genome = resolve_genome(catalog, meta.get("key"), uploads)

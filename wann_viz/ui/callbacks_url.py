@@ -1,29 +1,80 @@
-"""Shareable links: the clientside writer keeps the address bar and the share box in step.
+"""Shareable links: one writer, :func:`wann_viz.ui.url_state.format_query`.
 
 Reading a link happens once, on page load, in
 :func:`wann_viz.ui.callbacks_genome.select_genome` (through
-:mod:`wann_viz.ui.url_state`). Writing uses ``history.replaceState`` in the
-browser, so moving the slider does not flood the back button and does not
-reload anything.
+:mod:`wann_viz.ui.url_state`). Writing: the server turns the view into a
+query string with :func:`view_link` (the same function the tests read back
+with ``parse_view``); a clientside callback only applies it with
+``history.replaceState``, so moving the slider does not flood the back button
+and does not reload anything, and fills the share boxes.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from dash import ClientsideFunction, Input, Output, State
+
+from ..tasks.specs import DIGITS_PANEL, find_spec
+from .catalog import UPLOAD_PREFIX
+from .constants import EMBED_PATH
+from .url_state import DEFAULT_SEED, DEFAULT_WEIGHT, DIGITS, IMAGE_MAX, ViewState, format_query, parse_seed, \
+    parse_weight
+
+UPLOAD_NOTE = "Uploaded genomes stay in this tab: the link opens the default genome instead."
+
+
+def view_link(request: Any, panel: Any, meta: Any, digit: Any, image: Any, pathname: Any) -> dict:
+    """The link of the view on screen.
+
+    Returns:
+        ``{"path": "/" or "/embed", "query": "?genome=...", "active": bool, "note": str}``:
+        ``active`` says whether the panel shows the selected genome (the player
+        animates only then); ``note`` explains a link that cannot carry the genome.
+    """
+    meta = meta if isinstance(meta, dict) else {}
+    request = request if isinstance(request, dict) else {}
+    key = meta.get("key") if isinstance(meta.get("key"), str) else None
+    linkable = bool(key) and not key.startswith(UPLOAD_PREFIX)
+    on_panel = bool(key) and meta.get("task") == panel
+    spec = find_spec(panel)
+    weight = parse_weight(request.get("weight"))
+    if weight is None:
+        weight = parse_weight(meta.get("best_shared_weight"))
+    seed = parse_seed(request.get("seed"))
+    digits = on_panel and spec is not None and spec.panel == DIGITS_PANEL
+    image_ok = isinstance(image, int) and not isinstance(image, bool) and 0 <= image <= IMAGE_MAX
+    state = ViewState(
+        genome=key if linkable and on_panel else None,
+        weight=DEFAULT_WEIGHT if weight is None else weight,
+        seed=DEFAULT_SEED if seed is None else seed,
+        panel=panel if spec is not None else (meta.get("task") or ""),
+        digit=digit if digits and digit in DIGITS else None,
+        image=image if digits and image_ok else None,
+    )
+    return {
+        "path": EMBED_PATH if pathname == EMBED_PATH else "/",
+        "query": format_query(state),
+        "active": on_panel,
+        "note": "" if linkable or not key else UPLOAD_NOTE,
+    }
 
 
 def register(app) -> None:
-    """Wire the clientside URL writer to ``app``."""
+    """Wire the link writer (server) and its clientside applier to ``app``."""
+
+    @app.callback(Output("url-sink", "data"),
+                  Input("request-store", "data"), Input("panel-tabs", "value"), Input("genome-meta", "data"),
+                  Input("mnist-digit", "value"), Input("mnist-index", "data"), State("url", "pathname"),
+                  prevent_initial_call=True)
+    def _link(request, panel, meta, digit, image, pathname):
+        return view_link(request, panel, meta, digit, image, pathname)
+
     app.clientside_callback(
-        ClientsideFunction("wann", "write_url"),
+        ClientsideFunction("wann", "apply_url"),
         Output("share-link", "value"),
         Output("embed-code", "value"),
         Output("share-note", "children"),
-        Input("request-store", "data"),
-        Input("panel-tabs", "value"),
-        Input("genome-meta", "data"),
-        Input("mnist-digit", "value"),
-        Input("mnist-index", "data"),
-        State("url", "pathname"),
+        Input("url-sink", "data"),
         prevent_initial_call=True,
     )

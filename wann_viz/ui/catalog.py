@@ -16,14 +16,14 @@ import binascii
 import hashlib
 import json
 import re
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..cache import results
 from ..genome import Genome, GenomeError, genome_from_dict, genome_to_dict, load_genome, parse_genome
-from ..tasks.specs import TASK_SPECS
+from ..tasks.registry import task_names
+from ..tasks.specs import find_spec
 
 DEFAULT_GENOME_DIR = Path(__file__).resolve().parents[2] / "saved_genomes"
 # Uploads are capped well below the loader's own limit: the document travels
@@ -35,15 +35,23 @@ MAX_UPLOADS = 8  # per page; the oldest is dropped beyond this
 MAX_KEY_CHARS = 120
 _KEY_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,120}$")
 
-# Panels in display order; every task has one.
-PANELS: tuple[str, ...] = ("swingup", "biped", "carracing", "mnist")
-PANEL_TITLES = {
-    "swingup": "Swing-up",
-    "biped": "Biped walker",
-    "carracing": "Car racing",
-    "mnist": "MNIST",
-}
-LIVE_TASKS = ("swingup", "biped")  # tasks with a live rollout in the browser
+
+
+def panels() -> tuple[str, ...]:
+    """Panels in display order: one per registered task, in the registry's order."""
+    return tuple(task_names())
+
+
+def panel_title(task: str | None) -> str:
+    """The tab label of a task's panel (``"Swing-up"``), or the name itself for an unknown task."""
+    spec = find_spec(task)
+    return spec.panel_title if spec else str(task or "no task")
+
+
+def is_live(task: str | None) -> bool:
+    """Whether the task's episodes run and play in the browser (``TaskSpec.live``)."""
+    spec = find_spec(task)
+    return bool(spec and spec.live)
 
 
 class UploadError(ValueError):
@@ -111,8 +119,8 @@ class Catalog:
         return list(self._entries.values())
 
     def default_key(self) -> str | None:
-        """The first swing-up genome, else the first genome; ``None`` when the folder is empty."""
-        return self.first_of_task("swingup") or next(iter(self._entries), None)
+        """The first genome of the first panel (the authors' swing-up champion); ``None`` when empty."""
+        return next(iter(self._entries), None)
 
     def first_of_task(self, task: str) -> str | None:
         """Key of the first saved genome of ``task``, or ``None``."""
@@ -123,7 +131,8 @@ class Catalog:
 
 
 def _panel_rank(task: str | None) -> int:
-    return PANELS.index(task) if task in PANELS else len(PANELS)
+    order = panels()
+    return order.index(task) if task in order else len(order)
 
 
 # ----- uploads ---------------------------------------------------------------------
@@ -178,7 +187,7 @@ def parse_upload(contents: Any, filename: Any, task: str | None = None,
     data = decode_upload(contents, filename, max_bytes)
     if not filename.lower().endswith(UPLOAD_EXTENSIONS):
         raise UploadError(f"{filename}: expected a .out matrix or a .json genome file")
-    if task is not None and task not in TASK_SPECS:
+    if task is not None and find_spec(task) is None:
         raise UploadError(f"unknown task {task!r}")
     try:
         genome = parse_genome(data, filename, task)
@@ -190,36 +199,6 @@ def parse_upload(contents: Any, filename: Any, task: str | None = None,
     if not doc.get("source"):
         doc["source"] = f"uploaded file {filename}"
     return upload_key(doc), doc, genome_from_dict(doc)
-
-
-class _LRU:
-    """A small thread-safe LRU map (shared by all users: keyed by content only)."""
-
-    def __init__(self, size: int):
-        self.size = size
-        self._data: OrderedDict = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key):
-        with self._lock:
-            if key in self._data:
-                self._data.move_to_end(key)
-                return self._data[key]
-        return None
-
-    def put(self, key, value) -> None:
-        with self._lock:
-            self._data[key] = value
-            self._data.move_to_end(key)
-            while len(self._data) > self.size:
-                self._data.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-
-_PARSED_UPLOADS = _LRU(64)
 
 
 def resolve_genome(catalog: Catalog, key: Any, uploads: Any) -> Genome:
@@ -239,7 +218,7 @@ def resolve_genome(catalog: Catalog, key: Any, uploads: Any) -> Genome:
         return catalog[key].genome
     if not key.startswith(UPLOAD_PREFIX):
         raise GenomeError(f"unknown genome {key[:60]!r}")
-    cached = _PARSED_UPLOADS.get(key)
+    cached = results.get(("upload", key))
     if cached is not None:
         return cached
     doc = uploads.get(key) if isinstance(uploads, dict) else None
@@ -248,7 +227,7 @@ def resolve_genome(catalog: Catalog, key: Any, uploads: Any) -> Genome:
     if upload_key(doc) != key:
         raise GenomeError("the uploaded genome was changed after upload; upload it again")
     genome = genome_from_dict(doc)
-    _PARSED_UPLOADS.put(key, genome)
+    results.put(("upload", key), genome)
     return genome
 
 
@@ -262,5 +241,5 @@ def genome_meta(key: str, genome: Genome) -> dict:
         "n_connections": genome.n_connections,
         "has_tuned": genome.tuned_weights is not None,
         "best_shared_weight": genome.best_shared_weight,
-        "live": genome.task in LIVE_TASKS,
+        "live": is_live(genome.task),
     }

@@ -17,9 +17,16 @@ browser into typed arrays). With T steps and N nodes:
 
 * ``cum_return`` (T,): return after step t (so the return shown at frame k is ``cum_return[k-1]``);
 * ``nodes`` (T, N) row-major: node values computed from the observation at frame t;
-* ``frames``: swing-up ``x``, ``theta`` (T+1,); biped ``bodies`` (T+1, 5, 3) = x, y, angle per body.
+* ``actions`` (T, n_out): the actions the task received;
+* ``frames``: ``{field: (T+1, k)}`` row-major, packed by the task's ``pack_frames``
+  (swing-up ``x``, ``theta`` with k = 1; biped ``bodies``, k = 15: x, y, angle
+  per body), with ``frame_widths`` ``{field: k}``.
 
-Long episodes (the biped) come in two parts so the first frame shows fast:
+``renderer`` names the player's drawing for the task (``TaskSpec.renderer``);
+a task without one is drawn by the generic renderer, which plots its
+observations (the input nodes' values) and actions over time.
+
+Long episodes (``TaskSpec.first_chunk``: the biped) come in two parts so the first frame shows fast:
 a first payload with ``complete: false`` covering the first steps, then a
 *tail* payload of the same ``id`` with ``step_offset`` > 0 holding the rest
 (frames from ``step_offset + 1``). Both are re-simulated from the seed, so they
@@ -32,64 +39,34 @@ import base64
 import hashlib
 import json
 import math
-import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from ..cache import results
 from ..genome import Genome, GenomeError
 from ..rollout import Rollout, rollout
 from ..tasks.registry import make_task
-from .catalog import LIVE_TASKS, MAX_KEY_CHARS, Catalog, _LRU, resolve_genome
-from .url_state import SEED_MAX, WEIGHT_MAX, WEIGHT_MIN, round_weight
+from ..tasks.specs import find_spec
+from .catalog import MAX_KEY_CHARS, Catalog, resolve_genome
+from .constants import MAX_SCHEDULE, SEED_MAX, WEIGHT_MAX, WEIGHT_MIN
+from .url_state import round_weight
 
-MAX_SCHEDULE = 256
-# Steps in the first part of a long episode: ~0.1 s of biped simulation, several seconds of playback.
-FIRST_CHUNK = {"biped": 200}
-UNSUPPORTED = {
-    "carracing": (
-        "CarRacing can't run live here: the racer reads 16 numbers from a VAE that encodes each camera "
-        "frame, and the authors' VAE weights were never published. Its network view still works: explore "
-        "the structure and move the weight to see edge signs flip."
-    ),
-    "mnist": (
-        "A classifier has no episode to animate: the MNIST panel shows which pixels reach each digit, the "
-        "accuracy at each weight and single test images. The authors published no MNIST champion genome."
-    ),
-}
+NOT_LIVE = "This genome has no task that can run here."
 
 
 class RequestError(ValueError):
     """A malformed episode request; the message is safe to show."""
 
 
-_RESULTS = _LRU(48)  # episode id -> (_Arrays, complete); shared, keyed by content only
-_POOL_SIZE = 4  # idle task objects kept per task (the biped's keep their environments)
-_pool: dict[str, list] = {}
-_pool_lock = threading.Lock()
-
-
-@contextmanager
-def _task(name: str):
-    """A task object from a small pool (environments are costly to build; never shared at once)."""
-    with _pool_lock:
-        idle = _pool.setdefault(name, [])
-        task = idle.pop() if idle else None
-    if task is None:
-        task = make_task(name)
-    try:
-        yield task
-    finally:
-        with _pool_lock:
-            if len(_pool[name]) < _POOL_SIZE:
-                _pool[name].append(task)
+def _cache_key(episode: str) -> tuple:
+    return ("episode", episode)  # -> (_Arrays, complete); shared, keyed by content only
 
 
 def clear_cache() -> None:
     """Forget cached episodes (tests and benchmarks)."""
-    _RESULTS.clear()
+    results.clear("episode")
 
 
 # ----- validation ------------------------------------------------------------------
@@ -182,9 +159,8 @@ def normalize_request(request: Any, catalog: Catalog, uploads: Any) -> tuple[dic
 
 
 def _max_steps(task: str | None) -> int:
-    from ..tasks.specs import TASK_SPECS
-
-    return TASK_SPECS[task].max_steps if task in TASK_SPECS else 1
+    spec = find_spec(task)
+    return spec.max_steps if spec else 1
 
 
 def connection_weights(genome: Genome, request: dict) -> np.ndarray | None:
@@ -224,7 +200,8 @@ class _Arrays:
         total: the return.
         cum: (T,) float64, return after each step.
         nodes: (T, N) float32 node values.
-        frames: swing-up ``x``, ``theta`` (T+1,); biped ``bodies`` (T+1, 3 * bodies), float32.
+        actions: (T, n_out) float32, the actions the task received.
+        frames: ``{field: (T+1, k) float32}`` from the task's ``pack_frames``.
         scene: the task's constant drawing data.
     """
 
@@ -233,6 +210,7 @@ class _Arrays:
     total: float
     cum: np.ndarray
     nodes: np.ndarray
+    actions: np.ndarray
     frames: dict
     scene: dict
 
@@ -246,24 +224,19 @@ def _run(genome: Genome, request: dict, max_steps: int | None) -> _Arrays:
         kwargs = {"schedule": [tuple(p) for p in request["schedule"]]}
     else:
         kwargs = {"weight": request["weight"]}
-    with _task(genome.task) as task:
-        r = rollout(genome, task, [request["seed"]], max_steps=max_steps,
-                    record=True, record_nodes=True, record_frames=True, **kwargs)
-    return _arrays(r)
+    task = make_task(genome.task)
+    r = rollout(genome, task, [request["seed"]], max_steps=max_steps,
+                record=True, record_nodes=True, record_frames=True, **kwargs)
+    return _arrays(r, task)
 
 
-def _arrays(r: Rollout) -> _Arrays:
+def _arrays(r: Rollout, task) -> _Arrays:
     n = int(r.lengths[0])
     with np.errstate(all="ignore"):
         cum = np.cumsum(r.rewards[:n, 0].astype(float))
-    frames = r.frames[0]
-    if r.task == "swingup":
-        packed = {"x": np.array([f["x"] for f in frames], dtype=np.float32),
-                  "theta": np.array([f["theta"] for f in frames], dtype=np.float32)}
-    else:
-        packed = {"bodies": np.array([f["bodies"] for f in frames], dtype=np.float32).reshape(len(frames), -1)}
+    packed = {k: np.ascontiguousarray(v, np.float32) for k, v in task.pack_frames(r.frames[0]).items()}
     return _Arrays(r.task, n, float(r.returns[0]), cum, np.ascontiguousarray(r.node_values[:n, 0], np.float32),
-                   packed, r.scenes[0])
+                   np.ascontiguousarray(r.actions[:n, 0], np.float32), packed, r.scenes[0])
 
 
 def _b64(a: np.ndarray) -> str:
@@ -278,8 +251,6 @@ def _pack(e: _Arrays, complete: bool, step_offset: int = 0) -> dict:
     """Payload arrays of an episode from ``step_offset`` on (see module doc)."""
     first_frame = step_offset + 1 if step_offset else 0  # frame k follows step k - 1
     frames = {k: _b64(v[first_frame:]) for k, v in e.frames.items()}
-    if "bodies" in e.frames:
-        frames["n_bodies"] = int(e.frames["bodies"].shape[1] // 3)
     return {
         "step_offset": step_offset,
         "steps": e.steps,
@@ -288,7 +259,9 @@ def _pack(e: _Arrays, complete: bool, step_offset: int = 0) -> dict:
         "final_return": _finite_or_none(e.total) if complete else None,
         "cum_return": _b64(e.cum[step_offset:]),
         "nodes": _b64(e.nodes[step_offset:]),
+        "actions": _b64(e.actions[step_offset:]),
         "frames": frames,
+        "frame_widths": {k: int(v.shape[1]) for k, v in e.frames.items()},
         "scene": e.scene if not step_offset else None,
     }
 
@@ -299,7 +272,7 @@ def run_request(request: Any, catalog: Catalog, uploads: Any = None) -> dict:
     Returns:
         The payload dict; ``{"error": message, ...}`` for a bad request or
         genome, ``{"unsupported": True, "message": ...}`` for tasks without a
-        live view (CarRacing, MNIST).
+        live view (``TaskSpec.live`` False: CarRacing, MNIST).
     """
     nonce = request.get("nonce") if isinstance(request, dict) else None
     nonce = nonce if isinstance(nonce, int) and not isinstance(nonce, bool) else 0
@@ -318,24 +291,28 @@ def run_request(request: Any, catalog: Catalog, uploads: Any = None) -> dict:
         "start_frame": req["start_frame"],
         "autoplay": req["autoplay"],
         "n_nodes": genome.n_nodes,
+        "n_in": genome.n_in,
+        "n_out": genome.n_out,
         "max_steps": _max_steps(genome.task),
     }
-    if genome.task not in LIVE_TASKS:
-        return head | {"unsupported": True,
-                       "message": UNSUPPORTED.get(genome.task, "This genome has no task that can run here.")}
-    cached = _RESULTS.get(head["id"])
+    spec = find_spec(genome.task)
+    if spec is None or not spec.live:
+        return head | {"unsupported": True, "message": (spec.live_note if spec else "") or NOT_LIVE}
+    head |= {"renderer": spec.renderer, "input_labels": list(genome.input_labels),
+             "output_labels": list(genome.output_labels)}
+    cached = results.get(_cache_key(head["id"]))
     if cached is not None and (cached[1] or cached[0].steps >= req["start_frame"] + 1):
         # A partial result is still useful; the browser asks for the rest as usual.
         return head | _pack(cached[0], cached[1])
-    limit = _max_steps(genome.task)
-    chunk = FIRST_CHUNK.get(genome.task)
+    limit = spec.max_steps
+    chunk = spec.first_chunk
     max_steps = None if chunk is None or req["start_frame"] + chunk >= limit else req["start_frame"] + chunk
     try:
         r = _run(genome, req, max_steps)
     except ValueError as exc:  # e.g. a genome that does not fit the task
         return {"error": f"cannot run this episode: {exc}", "nonce": req["nonce"]}
     complete = max_steps is None or r.steps < max_steps
-    _RESULTS.put(head["id"], (r, complete))
+    results.put(_cache_key(head["id"]), (r, complete))
     return head | _pack(r, complete)
 
 
@@ -356,9 +333,10 @@ def run_tail(episode: Any, catalog: Catalog, uploads: Any = None) -> dict | None
     except (RequestError, GenomeError) as exc:
         return {"error": str(exc), "id": episode.get("id")}
     eid = episode_id(req)
-    if eid != episode.get("id") or genome.task not in LIVE_TASKS:
+    spec = find_spec(genome.task)
+    if eid != episode.get("id") or spec is None or not spec.live:
         return {"error": "the partial episode does not match its request", "id": episode.get("id")}
-    cached = _RESULTS.get(eid)
+    cached = results.get(_cache_key(eid))
     if cached is not None and cached[1]:
         r = cached[0]
     else:
@@ -366,7 +344,7 @@ def run_tail(episode: Any, catalog: Catalog, uploads: Any = None) -> dict | None
             r = _run(genome, req, None)
         except ValueError as exc:
             return {"error": f"cannot run this episode: {exc}", "id": eid}
-        _RESULTS.put(eid, (r, True))
+        results.put(_cache_key(eid), (r, True))
     if r.steps < steps:
         return {"error": "the episode did not repeat (non-deterministic task)", "id": eid}
     return {"id": eid} | _pack(r, True, step_offset=steps)

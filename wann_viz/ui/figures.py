@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import html
 import math
-import threading
 from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
@@ -34,10 +33,8 @@ import numpy as np
 from ..activations import ACTIVATIONS
 from ..genome import Genome
 from ..graph import ancestors, layered_layout, node_layers, used_inputs
+from .constants import HALO_GAIN, HALO_MIN, NEGATIVE, POSITIVE, ZERO  # noqa: F401  (shared with the player)
 
-POSITIVE = "#2166ac"  # blue: positive weight / value
-NEGATIVE = "#b2182b"  # red: negative weight / value
-ZERO = "#9e9e9e"
 SELECTED = "#f5b700"
 INPUT_FILL = "#ffffff"
 BIAS_FILL = "#333333"
@@ -45,7 +42,6 @@ UNUSED = "#d9d9d9"
 UNUSED_TEXT = "#a6a6a6"
 NODE_SIZE = 14
 IO_NODE_SIZE = 16
-HALO_MIN, HALO_GAIN = 14.0, 24.0  # halo diameter = HALO_MIN + HALO_GAIN * tanh(|value|)
 EDGE_MIN_WIDTH, EDGE_GAIN, EDGE_MAX_WIDTH = 0.6, 1.4, 7.0
 DIM_EDGE = "#cfcfcf"   # edges outside a highlight
 DIM_NODE = "#ececec"   # hidden/output nodes outside a highlight
@@ -128,23 +124,11 @@ def node_hover(genome: Genome, node: int, layer: int, used: bool, value: float |
     return "<br>".join(lines)
 
 
-_STRUCTURE: dict[int, tuple] = {}  # id(genome) -> (genome, layout facts); genomes are immutable
-_STRUCTURE_MAX = 64
-_STRUCTURE_LOCK = threading.Lock()
-
-
 def _structure(genome: Genome) -> tuple[np.ndarray, np.ndarray, np.ndarray, set]:
-    """Layout facts of a genome, computed once: positions (N, 2), layers (N,), used inputs (n_in,), live nodes."""
-    hit = _STRUCTURE.get(id(genome))
-    if hit is not None and hit[0] is genome:
-        return hit[1]
-    facts = (layered_layout(genome), node_layers(genome), used_inputs(genome),
-             set(ancestors(genome, genome.output_nodes).tolist()))
-    with _STRUCTURE_LOCK:
-        while len(_STRUCTURE) >= _STRUCTURE_MAX:
-            _STRUCTURE.pop(next(iter(_STRUCTURE)))
-        _STRUCTURE[id(genome)] = (genome, facts)
-    return facts
+    """Layout facts of a genome, computed once (kept on the immutable genome):
+    positions (N, 2), layers (N,), used inputs (n_in,), live nodes."""
+    return genome.cached("figure_structure", lambda g: (layered_layout(g), node_layers(g), used_inputs(g),
+                                                         set(ancestors(g, g.output_nodes).tolist())))
 
 
 def _node_fill(genome: Genome, used: np.ndarray) -> list[str]:

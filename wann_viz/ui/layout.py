@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dash import dcc, html
 
-from .catalog import MAX_UPLOAD_BYTES, PANEL_TITLES, PANELS
+from .catalog import MAX_UPLOAD_BYTES, panel_title, panels
 from .mnist_panel import ALL as ALL_DIGITS
 from .mnist_panel import N_TEST
 from .url_state import SEED_MAX, SLIDER_MAX, SLIDER_MIN, WEIGHT_MAX, WEIGHT_MIN
@@ -58,7 +58,7 @@ def _upload_card() -> html.Section:
             html.Div(className="grow", **{"data-a11y-label": "upload-task-label"}, children=dcc.Dropdown(
                 id="upload-task", clearable=False, searchable=False, value="auto",
                 options=[{"label": "guess from the file name", "value": "auto"}]
-                + [{"label": PANEL_TITLES[p], "value": p} for p in PANELS],
+                + [{"label": panel_title(p), "value": p} for p in panels()],
             )),
         ]),
         html.Div(id="upload-message", className="message", role="alert", **{"aria-live": "assertive"}),
@@ -281,8 +281,8 @@ def build_layout() -> html.Div:
             html.Aside(className="sidebar chrome", children=[_genome_card(), _upload_card(), _tuning_card()]),
             html.Main(className="main", children=[
                 html.Div(className="chrome", **{"data-a11y-tabs": "Panels"}, children=dcc.Tabs(
-                    id="panel-tabs", value=PANELS[0], className="panel-tabs", parent_className="panel-tabs-parent",
-                    children=[dcc.Tab(label=PANEL_TITLES[p], value=p) for p in PANELS])),
+                    id="panel-tabs", value=panels()[0], className="panel-tabs", parent_className="panel-tabs-parent",
+                    children=[dcc.Tab(label=panel_title(p), value=p) for p in panels()])),
                 _panel(),
             ]),
         ]),

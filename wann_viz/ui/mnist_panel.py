@@ -14,17 +14,18 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
-import threading
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
 from .. import mnist_eval
+from ..cache import results
 from ..genome import Genome
 from ..graph import trace_all_outputs
-from ..tasks.mnist import INPUT_SIDE, N_CLASSES, N_INPUTS, SPLIT_SIZES, load_mnist, predictions
-from .catalog import _LRU
+from ..nn.images import predictions
+from ..tasks.mnist_data import INPUT_SIDE, N_CLASSES, N_INPUTS, SPLIT_SIZES, load_mnist
+from ..tasks.specs import DIGITS_PANEL, find_spec
 from .url_state import format_weight
 
 ALL = "all"  # the digit selector's "All" choice
@@ -39,56 +40,36 @@ class ImageIndexError(ValueError):
 
 
 # ----- caches ----------------------------------------------------------------------
-
-_DIGESTS: dict[int, tuple[Genome, str]] = {}  # id(genome) -> (genome, digest); genomes are immutable
-_DIGESTS_MAX = 64
-_DIGESTS_LOCK = threading.Lock()
-_PROFILES = _LRU(16)      # digest -> Profile
-_ENSEMBLES = _LRU(64)     # digest -> float
-_PREDICTIONS = _LRU(48)   # (digest, weights key) -> (N,) int8 predicted digits
-_MASKS = _LRU(32)         # digest -> (10, 256) bool
-# Striped locks: two requests for the same slow result compute it once, the second waits.
-_LOCKS = tuple(threading.Lock() for _ in range(16))
+# Results go into the one result cache (wann_viz.cache.results), keyed by the genome's digest:
+# ("mnist-profile", digest) -> Profile, ("mnist-ensemble", digest) -> float,
+# ("mnist-predictions", digest, weights key) -> (N,) int8, ("mnist-masks", digest) -> (10, 256) bool.
+_NAMESPACES = ("mnist-profile", "mnist-ensemble", "mnist-predictions", "mnist-masks")
 
 
 def clear_caches() -> None:
     """Forget every cached result (tests and benchmarks)."""
-    for cache in (_PROFILES, _ENSEMBLES, _PREDICTIONS, _MASKS):
-        cache.clear()
+    for namespace in _NAMESPACES:
+        results.clear(namespace)
 
 
-def _cached(cache: _LRU, key, compute: Callable[[], Any]):
-    hit = cache.get(key)
-    if hit is not None:
-        return hit
-    with _LOCKS[hash(key) % len(_LOCKS)]:
-        hit = cache.get(key)
-        if hit is None:
-            hit = compute()
-            cache.put(key, hit)
-    return hit
-
-
-def genome_digest(genome: Genome) -> str:
-    """Content key of what decides a genome's outputs: sizes, activations and connections (16 hex)."""
-    hit = _DIGESTS.get(id(genome))
-    if hit is not None and hit[0] is genome:
-        return hit[1]
+def _digest(genome: Genome) -> str:
     h = hashlib.sha256()
     h.update(f"{genome.n_in},{genome.n_out},{genome.n_nodes},{genome.n_connections};".encode())
     h.update(np.ascontiguousarray(genome.activations, dtype="<i8").tobytes())
     h.update(np.ascontiguousarray(genome.connections, dtype="<i8").tobytes())
-    digest = h.hexdigest()[:16]
-    with _DIGESTS_LOCK:
-        while len(_DIGESTS) >= _DIGESTS_MAX:
-            _DIGESTS.pop(next(iter(_DIGESTS)))
-        _DIGESTS[id(genome)] = (genome, digest)
-    return digest
+    return h.hexdigest()[:16]
+
+
+def genome_digest(genome: Genome) -> str:
+    """Content key of what decides a genome's outputs: sizes, activations and connections (16 hex)."""
+    return genome.cached("digest", _digest)
 
 
 def is_mnist(genome: Genome) -> bool:
-    """Whether the panel can show ``genome``: the MNIST task's 256 inputs and 10 outputs."""
-    return genome.task == "mnist" and genome.n_in == N_INPUTS and genome.n_out == N_CLASSES
+    """Whether the panel can show ``genome``: a digits-panel task with 256 inputs and 10 outputs."""
+    spec = find_spec(genome.task)
+    return (spec is not None and spec.panel == DIGITS_PANEL
+            and genome.n_in == N_INPUTS and genome.n_out == N_CLASSES)
 
 
 # ----- weights ---------------------------------------------------------------------
@@ -151,7 +132,7 @@ def predicted_digits(genome: Genome, setting: WeightSetting) -> np.ndarray:
         pred.setflags(write=False)
         return pred
 
-    return _cached(_PREDICTIONS, (genome_digest(genome), setting.key), compute)
+    return results.get_or_compute(("mnist-predictions", genome_digest(genome), setting.key), compute)
 
 
 @dataclass(frozen=True)
@@ -178,7 +159,7 @@ def accuracy_now(genome: Genome, setting: WeightSetting) -> Accuracy:
 
 def ensemble(genome: Genome) -> float:
     """Accuracy of the six-weight ensemble (``ENSEMBLE_WEIGHTS`` vote; cached per genome)."""
-    return _cached(_ENSEMBLES, genome_digest(genome),
+    return results.get_or_compute(("mnist-ensemble", genome_digest(genome)),
                    lambda: float(mnist_eval.ensemble_accuracy(genome, ENSEMBLE_WEIGHTS)))
 
 
@@ -208,7 +189,7 @@ def profile(genome: Genome) -> Profile:
             a.setflags(write=False)
         return Profile(*arrays)
 
-    return _cached(_PROFILES, genome_digest(genome), compute)
+    return results.get_or_compute(("mnist-profile", genome_digest(genome)), compute)
 
 
 # ----- which pixels reach which digit ------------------------------------------------
@@ -221,7 +202,7 @@ def digit_masks(genome: Genome) -> np.ndarray:
         masks.setflags(write=False)
         return masks
 
-    return _cached(_MASKS, genome_digest(genome), compute)
+    return results.get_or_compute(("mnist-masks", genome_digest(genome)), compute)
 
 
 @functools.lru_cache(maxsize=1)

@@ -16,19 +16,18 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
-from .catalog import PANEL_TITLES, PANELS, Catalog
+from ..tasks.specs import DIGITS_PANEL, find_spec
+from .catalog import Catalog, panel_title, panels
+from .constants import (  # noqa: F401  (re-exported: the URL's ranges)
+    EMBED_PATH, SEED_MAX, SLIDER_MAX, SLIDER_MIN, URL_KEYS, WEIGHT_DECIMALS, WEIGHT_MAX, WEIGHT_MIN,
+)
 
-WEIGHT_MIN, WEIGHT_MAX = -10.0, 10.0  # accepted anywhere (URL, number input, per-connection)
-SLIDER_MIN, SLIDER_MAX = -2.0, 2.0
 DEFAULT_WEIGHT = 1.0  # for genomes without a best shared weight
-SEED_MAX = 2**31 - 1
 DEFAULT_SEED = 0
-WEIGHT_DECIMALS = 4
 MAX_QUERY_CHARS = 2000
-PARAMS = ("genome", "weight", "seed", "panel", "digit", "image")
+PARAMS = URL_KEYS
 DIGITS = ("all",) + tuple(str(d) for d in range(10))  # the MNIST digit selector's values
 IMAGE_MAX = 9_999  # MNIST test images are 0 .. 9999
-EMBED_PATH = "/embed"
 _SEED_RE = re.compile(r"^\s*\+?\d{1,10}\s*$")
 
 
@@ -40,7 +39,7 @@ class ViewState:
         genome: saved genome key, or ``None`` when there is no genome at all.
         weight: shared weight, rounded to ``WEIGHT_DECIMALS``.
         seed: episode seed in ``[0, SEED_MAX]``.
-        panel: one of ``PANELS``.
+        panel: a task name (one panel per registered task).
         digit: MNIST panel only: one of ``DIGITS``, or ``None`` (the default, all digits).
         image: MNIST panel only: test image number, or ``None`` (the default, image 0).
     """
@@ -150,10 +149,11 @@ def parse_view(search, catalog: Catalog) -> tuple[ViewState, list[str]]:
         else:
             params[name] = value
 
+    all_panels = panels()
     panel = params.get("panel")
-    if panel is not None and panel not in PANELS:
+    if panel is not None and panel not in all_panels:
         notices.append(
-            f"Unknown panel {_short(panel)!r}; panels are {', '.join(PANELS)}."
+            f"Unknown panel {_short(panel)!r}; panels are {', '.join(all_panels)}."
         )
         panel = None
 
@@ -166,17 +166,17 @@ def parse_view(search, catalog: Catalog) -> tuple[ViewState, list[str]]:
 
     if genome is not None:
         task = catalog[genome].task
-        if panel is not None and task in PANELS and panel != task:
+        if panel is not None and task in all_panels and panel != task:
             notices.append(
-                f"The {PANEL_TITLES[panel]} panel does not fit {catalog[genome].label} "
-                f"(a {PANEL_TITLES[task]} network); showing the {PANEL_TITLES[task]} panel."
+                f"The {panel_title(panel)} panel does not fit {catalog[genome].label} "
+                f"(a {panel_title(task)} network); showing the {panel_title(task)} panel."
             )
-        panel = task if task in PANELS else (panel or PANELS[0])
+        panel = task if task in all_panels else (panel or all_panels[0])
     else:
         genome = (catalog.first_of_task(panel) if panel else None) or catalog.default_key()
         if panel is None:
             task = catalog[genome].task if genome else None
-            panel = task if task in PANELS else PANELS[0]
+            panel = task if task in all_panels else all_panels[0]
 
     weight = default_weight(catalog, genome)
     if "weight" in params:
@@ -210,7 +210,8 @@ def parse_view(search, catalog: Catalog) -> tuple[ViewState, list[str]]:
             notices.append(f"The image {_short(params['image'])!r} is not a whole number from 0 to {IMAGE_MAX}; "
                            "showing image 0.")
             image = None
-    if panel != "mnist":  # only the MNIST panel has digits and test images
+    spec = find_spec(panel)
+    if spec is None or spec.panel != DIGITS_PANEL:  # only the digits panel has digits and test images
         digit = image = None
     return ViewState(genome, weight, seed, panel, digit, image), notices
 
