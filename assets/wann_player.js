@@ -333,7 +333,7 @@
       {title: 'actions', n: ep.nOut, labels: ep.outputLabels,
        at: function (t, i) { return ep.actions[t * ep.nOut + i]; }}
     ];
-    var left = 48, right = W - 12, top = 40, gap = 34, ph = (H - top - 24 - gap) / 2;
+    var left = 48, right = W - 12, top = 96, gap = 34, ph = (H - top - 12 - gap) / 2;  // below the readout box
     var upto = Math.min(frame, ep.steps);
     panels.forEach(function (pn, k) {
       var y0 = top + k * (ph + gap), n = Math.min(pn.n, SERIES.length), lim = 1e-9;
@@ -356,7 +356,7 @@
         }
         ctx.stroke();
         ctx.fillStyle = SERIES[j];
-        ctx.fillText(String(pn.labels[j] || ('#' + j)), left + 160 + 70 * j, y0 - 6);
+        ctx.fillText(String(pn.labels[j] || ('#' + j)), left + 190 + 52 * j, y0 - 6);
       }
       ctx.strokeStyle = '#c0392b'; ctx.beginPath(); ctx.moveTo(px(upto), y0); ctx.lineTo(px(upto), y0 + ph); ctx.stroke();
     });

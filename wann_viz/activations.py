@@ -24,7 +24,13 @@ class Activation:
         formula: f(x) in plain text.
         fn: vectorized numpy function ``fn(x, out=None) -> array`` (same shape as x).
         colour: hex colour for the network view.
-        scalar: the same function on one Python float (fast path for single samples).
+        scalar: the same function on one Python float with ``math`` (fast path for
+            single samples; agrees with ``fn`` to rounding).
+        exact: the same function on one Python float giving, bit for bit, what ``fn``
+            gives: the same operations in the same order, and numpy's own ``sin``,
+            ``cos``, ``exp``, ``tanh`` and ``maximum`` where ``math`` may round
+            differently (numpy's SIMD ``tanh`` and ``exp`` do). Used by the
+            single-episode fast path so that it replays the search's numbers exactly.
     """
 
     id: int
@@ -33,6 +39,7 @@ class Activation:
     fn: Callable[..., np.ndarray]
     colour: str
     scalar: Callable[[float], float]
+    exact: Callable[[float], float]
 
 
 def _in_place(fn):
@@ -112,21 +119,53 @@ def _squared(x, out):
     return np.multiply(x, x, out=out)
 
 
+# numpy's ufuncs on one Python float run the same inner loops as on arrays.
+_NP_SIN, _NP_COS, _NP_EXP, _NP_TANH, _NP_MAX = np.sin, np.cos, np.exp, np.tanh, np.maximum
+_PI = np.pi
+
+
+def _exact_sin(x: float) -> float:
+    return float(_NP_SIN(x * _PI))
+
+
+def _exact_gaussian(x: float) -> float:
+    return float(_NP_EXP((x * x) * -0.5))
+
+
+def _exact_tanh(x: float) -> float:
+    return float(_NP_TANH(x))
+
+
+def _exact_sigmoid(x: float) -> float:
+    return (float(_NP_TANH(x * 0.5)) + 1.0) * 0.5
+
+
+def _exact_relu(x: float) -> float:
+    return float(_NP_MAX(x, 0.0))
+
+
+def _exact_cosine(x: float) -> float:
+    return float(_NP_COS(x * _PI))
+
+
 # Colours: a qualitative palette readable on white and by most colour-blind viewers.
 ACTIVATIONS: dict[int, Activation] = {
     a.id: a
     for a in (
-        Activation(1, "linear", "x", _linear, "#9e9e9e", lambda x: x),
-        Activation(2, "step", "1 if x > 0 else 0", _step, "#e6194b", lambda x: 1.0 if x > 0.0 else 0.0),
-        Activation(3, "sin", "sin(pi x)", _sin, "#3cb44b", lambda x: math.sin(math.pi * x)),
-        Activation(4, "gaussian", "exp(-x^2 / 2)", _gaussian, "#4363d8", lambda x: math.exp(-0.5 * (x * x))),
-        Activation(5, "tanh", "tanh(x)", _tanh, "#f58231", math.tanh),
-        Activation(6, "sigmoid", "(tanh(x/2) + 1) / 2", _sigmoid, "#911eb4", lambda x: (math.tanh(x * 0.5) + 1.0) * 0.5),
-        Activation(7, "inverse", "-x", _inverse, "#42d4f4", lambda x: -x),
-        Activation(8, "absolute", "|x|", _absolute, "#f032e6", abs),
-        Activation(9, "relu", "max(0, x)", _relu, "#bfef45", lambda x: x if x > 0.0 else 0.0),
-        Activation(10, "cosine", "cos(pi x)", _cosine, "#469990", lambda x: math.cos(math.pi * x)),
-        Activation(11, "squared", "x^2", _squared, "#9a6324", lambda x: x * x),
+        Activation(1, "linear", "x", _linear, "#9e9e9e", lambda x: x, lambda x: x),
+        Activation(2, "step", "1 if x > 0 else 0", _step, "#e6194b", lambda x: 1.0 if x > 0.0 else 0.0,
+                   lambda x: 1.0 if x > 0.0 else 0.0),
+        Activation(3, "sin", "sin(pi x)", _sin, "#3cb44b", lambda x: math.sin(math.pi * x), _exact_sin),
+        Activation(4, "gaussian", "exp(-x^2 / 2)", _gaussian, "#4363d8", lambda x: math.exp(-0.5 * (x * x)),
+                   _exact_gaussian),
+        Activation(5, "tanh", "tanh(x)", _tanh, "#f58231", math.tanh, _exact_tanh),
+        Activation(6, "sigmoid", "(tanh(x/2) + 1) / 2", _sigmoid, "#911eb4",
+                   lambda x: (math.tanh(x * 0.5) + 1.0) * 0.5, _exact_sigmoid),
+        Activation(7, "inverse", "-x", _inverse, "#42d4f4", lambda x: -x, lambda x: -x),
+        Activation(8, "absolute", "|x|", _absolute, "#f032e6", abs, abs),
+        Activation(9, "relu", "max(0, x)", _relu, "#bfef45", lambda x: x if x > 0.0 else 0.0, _exact_relu),
+        Activation(10, "cosine", "cos(pi x)", _cosine, "#469990", lambda x: math.cos(math.pi * x), _exact_cosine),
+        Activation(11, "squared", "x^2", _squared, "#9a6324", lambda x: x * x, lambda x: x * x),
     )
 }
 

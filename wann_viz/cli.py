@@ -113,7 +113,10 @@ def run_evaluate(args) -> int:
         return 2
     task = args.task or genome.task
     if not task:
-        print("error: the genome does not say which task it solves; add --task (swingup, biped, ...)", file=sys.stderr)
+        from .tasks.registry import task_names
+
+        print(f"error: the genome does not say which task it solves; add --task ({', '.join(task_names())})",
+              file=sys.stderr)
         return 2
     try:
         reason = unavailable_reason(task)

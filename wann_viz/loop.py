@@ -17,6 +17,12 @@ Policies map observations (B, n_in) to outputs (B, n_out):
 * :class:`PopulationPolicy`: many genomes x K weights x E seeds in one
   :class:`~wann_viz.nn.BlockNetwork` pass (the search); genomes whose
   episodes have all ended leave the block.
+
+Shared weights go through :class:`~wann_viz.nn.BlockNetwork` in both (a
+block of one genome in :class:`GenomePolicy`), whose arithmetic does not
+depend on the block or the batch: an episode replayed alone returns, to the
+last bit, what the search scored for it. (Swing-up's episodes are chaotic:
+any other order of additions drifts apart within a few hundred steps.)
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 
 from .genome import Genome
-from .nn import BlockNetwork, compile_network
+from .nn import BlockNetwork
 from .tasks.base import Task
 
 COMPACT_FRACTION = 0.9  # below this fraction of running episodes, the network skips finished ones
@@ -113,32 +119,35 @@ class GenomePolicy:
     def __init__(self, genome: Genome, b: int, *, weights: np.ndarray | None = None,
                  weight_at: Callable[[int], float] | None = None, connection_weights: np.ndarray | None = None,
                  record_nodes: bool = False):
-        self.net = compile_network(genome)
         self.b, self.n_out, self.n_nodes = b, genome.n_out, genome.n_nodes
-        self.weights, self.weight_at, self.cw = weights, weight_at, connection_weights
+        self.weights, self.weight_at = weights, weight_at
+        self.cw = None if connection_weights is None else np.asarray(connection_weights, float)
         self.record_nodes = record_nodes
         self.nodes: np.ndarray | None = None
+        self.block = BlockNetwork([genome])  # the search's arithmetic (see the module doc)
 
     def __call__(self, obs: np.ndarray, t: int, running: np.ndarray) -> np.ndarray:
         b = self.b
-        w = None if self.cw is not None else (self.weights if self.weight_at is None
-                                                 else np.full(b, self.weight_at(t)))
-        if np.count_nonzero(running) >= COMPACT_FRACTION * b:
-            res = self.net.forward_batch(obs, w, connection_weights=self.cw, return_nodes=self.record_nodes)
-            out, self.nodes = res if self.record_nodes else (res, None)
-            return out
         # Many episodes have ended: run the network on the others only.
-        rows = np.flatnonzero(running)
-        cw = self.cw if self.cw is None or self.cw.ndim == 1 else self.cw[rows]
-        res = self.net.forward_batch(obs[rows], None if w is None else w[rows], connection_weights=cw,
-                                     return_nodes=self.record_nodes)
-        sub_out, sub_nodes = res if self.record_nodes else (res, None)
-        out = np.zeros((b, self.n_out))
-        out[rows] = sub_out
+        rows = None if np.count_nonzero(running) >= COMPACT_FRACTION * b else np.flatnonzero(running)
+        x = obs if rows is None else obs[rows]
+        if self.cw is None:
+            w = self.weights if self.weight_at is None else np.full(b, float(self.weight_at(t)))
+            w = np.asarray(w, float)
+            out = self.block.forward(x[None], w if rows is None else w[rows])[0].T  # (R, n_out)
+        else:
+            cw = self.cw if self.cw.ndim == 1 or rows is None else self.cw[rows]
+            out = self.block.forward(x[None], connection_weights=cw)[0].T
+        nodes = self.block.node_values(0).T if self.record_nodes else None
+        if rows is None:
+            self.nodes = None if nodes is None else np.array(nodes)
+            return np.array(out)
+        full = np.zeros((b, self.n_out))
+        full[rows] = out
         if self.record_nodes:
             self.nodes = np.zeros((b, self.n_nodes))
-            self.nodes[rows] = sub_nodes
-        return out
+            self.nodes[rows] = nodes
+        return full
 
 
 class PopulationPolicy:

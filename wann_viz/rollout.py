@@ -36,7 +36,7 @@ import numpy as np
 
 from .genome import Genome
 from .loop import GenomePolicy, clean_outputs, run_lockstep
-from .nn import compile_network
+from .nn import scalar_program
 from .tasks.base import Task
 from .tasks.registry import make_task
 
@@ -212,8 +212,7 @@ def rollout(
     result = None
     one_weighting = cw1 is None or cw1.shape[0] == 1
     if engine != "batch" and b == 1 and one_weighting:
-        net = compile_network(genome)
-        program = net.scalar_program(None if cw1 is None else cw1[0])
+        program = scalar_program(genome, None if cw1 is None else cw1[0])
         single = task_obj.single_episode(program, cw1 is None, int(seeds_arr[0]), weight_at, limit,
                                          record_frames, on_step)
         if single is not None:
@@ -293,7 +292,7 @@ def _from_single(task: Task, genome: Genome, seeds: np.ndarray, single: dict, re
     nodes = np.asarray(single["nodes"], np.float64).reshape(n, 1, genome.n_nodes)
     out_nodes = nodes[:, :, genome.n_nodes - genome.n_out:]
     with np.errstate(all="ignore"):
-        total = float(rewards.sum())
+        total = float(np.cumsum(rewards)[-1]) if n else 0.0  # in step order, as the loop adds them
     state = None
     scenes = None
     if record_frames:

@@ -1,16 +1,27 @@
 """The forward passes, all built on one compile plan (:mod:`wann_viz.nn.plan`).
 
 * :class:`Network` (``single``): one genome, batched over samples and shared weights;
-* :class:`BlockNetwork` (``block``): a block of genomes in one pass (the search);
+* :class:`BlockNetwork` (``block``): a block of genomes in one pass (the search, and
+  every episode: its arithmetic does not depend on the block or the batch, and
+  :func:`scalar_program` / :func:`run_program` repeat it bit for bit on Python floats);
 * :class:`ImagesNetwork` (``images``): one genome over many samples (MNIST's 10,000 images).
 
 :func:`naive_forward` is the per-node reference loop the tests and benchmarks compare against.
 """
 
-from .block import BlockNetwork
+from .block import BlockNetwork, pairwise_sum, run_program
 from .images import ImagesNetwork, predictions
 from .plan import Plan, activation_groups, compile_plan
 from .single import Network, compile_network, forward, naive_forward
 
 __all__ = ["BlockNetwork", "ImagesNetwork", "Network", "Plan", "activation_groups", "compile_network",
-           "compile_plan", "forward", "naive_forward", "predictions"]
+           "compile_plan", "forward", "naive_forward", "pairwise_sum", "predictions", "run_program",
+           "scalar_program"]
+
+
+def scalar_program(genome, connection_weights=None) -> tuple:
+    """The genome's exact float program (:meth:`BlockNetwork.scalar_program`); the
+    shared-weight one is built once and kept on the genome."""
+    if connection_weights is None:
+        return genome.cached("scalar_program", lambda g: BlockNetwork([g]).scalar_program())
+    return BlockNetwork([genome]).scalar_program(connection_weights)

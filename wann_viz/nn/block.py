@@ -15,8 +15,10 @@ slice. The number of numpy calls per forward is about (levels x activations),
 independent of the population size.
 
 Each node's inputs are summed in a fixed order (its connections in genome
-order), so a genome's outputs do not depend on which other genomes share the
-block.
+order), one sample per column, so a genome's outputs do not depend on which
+other genomes share the block nor on how many samples run at once: a block
+of one genome replays exactly what the search computed (the episode loop's
+shared-weight policies use it for that reason).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..activations import ACTIVATIONS
 from ..genome import Genome
 from .plan import activation_groups, compile_plan
 
@@ -80,6 +83,7 @@ class BlockNetwork:
         for gi, g in enumerate(genomes):
             rows_of.append(flat_row[offsets[gi]: offsets[gi + 1]])
         self.out_rows = np.stack([rows_of[gi][g.n_nodes - n_out:] for gi, g in enumerate(genomes)])
+        self._rows_of = rows_of
 
         # Connections as (target row, order within genome, source row); nodes
         # without inputs get one connection from the zero row.
@@ -96,10 +100,11 @@ class BlockNetwork:
             lonely = np.flatnonzero(~has_in[1 + n_in:]) + 1 + n_in
             tgt.append(rows[lonely])
             src.append(np.zeros(lonely.size, np.int64))
-            seq.append(np.zeros(lonely.size, np.int64))
+            seq.append(np.full(lonely.size, -1, np.int64))  # -1: the zero row, no connection
         tgt, src, seq = np.concatenate(tgt), np.concatenate(src), np.concatenate(seq)
         co = np.lexsort((seq, tgt))
-        tgt, src = tgt[co], src[co]
+        tgt, src, seq = tgt[co], src[co], seq[co]
+        self._connections = (tgt, src, seq)
 
         # Levels: contiguous target rows at one depth, with their connections.
         depth_sorted = allk[:, 0]
@@ -113,23 +118,43 @@ class BlockNetwork:
             seg = np.searchsorted(tgt[c0:c1], np.arange(r0, r1))  # first connection of each target
             groups = activation_groups(allk[a:b, 1])
             single = bool(np.all(np.diff(np.append(seg, c1 - c0)) == 1))
-            levels.append((r0, r1, src[c0:c1].copy(), seg, single, groups))
+            levels.append((r0, r1, src[c0:c1].copy(), seg, single, groups, seq[c0:c1].copy()))
         self._levels = tuple(levels)
         self._buf = None
+        self._genomes = list(genomes)
 
-    def forward(self, inputs: np.ndarray, row_weights: np.ndarray) -> np.ndarray:
+    def forward(self, inputs: np.ndarray, row_weights: np.ndarray | None = None, *,
+                connection_weights: np.ndarray | None = None) -> np.ndarray:
         """Outputs of every genome for every sample.
 
         Args:
             inputs: (P, R, n_in) per-genome observations, or (R, n_in) when
                 ``shared_inputs``, or a list of n_in arrays of shape (P, R).
-            row_weights: (R,) shared weight of each sample.
+            row_weights: (R,) shared weight of each sample, or
+            connection_weights: one weight per connection, (C,) for every sample
+                or (R, C) per sample (a block of one genome only): each source
+                is weighted before the sum, and nothing scales it after.
 
         Returns:
             (P, n_out, R) outputs.
         """
-        w = np.asarray(row_weights, float)
-        r = w.shape[0]
+        if (row_weights is None) == (connection_weights is None):
+            raise ValueError("give row_weights or connection_weights (exactly one)")
+        cw = None
+        if connection_weights is not None:
+            if self.n_genomes != 1:
+                raise ValueError("per-connection weights need a block of one genome")
+            cw = np.asarray(connection_weights, float)
+            c = self._genomes[0].n_connections
+            if cw.ndim not in (1, 2) or cw.shape[-1] != c:
+                raise ValueError(f"connection_weights must have shape ({c},) or (R, {c})")
+            # Column C weighs the zero row of nodes without inputs.
+            cw = np.concatenate([cw, np.ones(cw.shape[:-1] + (1,))], axis=-1)
+        if isinstance(inputs, (list, tuple)):
+            r = np.shape(inputs[0])[-1]
+        else:
+            r = np.shape(inputs)[-2]
+        w = None if row_weights is None else np.broadcast_to(np.asarray(row_weights, float), (r,))
         if self._buf is None or self._buf.shape[1] != r:
             self._buf = np.empty((self.n_rows, r))
             self._buf[0] = 0.0
@@ -147,10 +172,117 @@ class BlockNetwork:
             else:
                 v[2: 2 + self.n_in * self.n_genomes] = x.transpose(0, 2, 1).reshape(-1, r)
         with np.errstate(all="ignore"):  # inf/nan propagate as in the single-genome forward
-            for r0, r1, src, seg, single, groups in self._levels:
+            for r0, r1, src, seg, single, groups, conn in self._levels:
                 gathered = v[src]
+                if cw is not None:
+                    gathered *= cw[conn][:, None] if cw.ndim == 1 else cw[:, conn].T
                 pre = gathered if single else np.add.reduceat(gathered, seg, axis=0)
-                pre *= w
+                if w is not None:
+                    pre *= w
                 for fn, g0, g1 in groups:
                     fn(pre[g0:g1], out=v[r0 + g0: r0 + g1])
         return v[self.out_rows]
+
+    def scalar_program(self, connection_weights: np.ndarray | None = None) -> tuple:
+        """This block of one genome as a program on Python floats, bit for bit the same.
+
+        Walk it with :func:`run_program`. Each node sums its sources in the
+        order ``np.add.reduceat`` does (the first, plus numpy's pairwise sum of
+        the rest), then scales by the shared weight and applies the activation's
+        ``exact`` twin; with ``connection_weights`` (C,) each source is weighted
+        first and nothing scales the sum.
+
+        Returns:
+            ``(n_nodes, entries)``; one entry per computed node in topological
+            order: ``(node, first, rest, fn)`` where ``first`` and ``rest`` are
+            slots of the value list (``n_nodes`` is a constant 0.0 slot) or,
+            with ``connection_weights``, ``(slot, weight)`` pairs.
+        """
+        if self.n_genomes != 1:
+            raise ValueError("a scalar program needs a block of one genome")
+        g = self._genomes[0]
+        zero = g.n_nodes
+        node_of_row = {int(r): j for j, r in enumerate(self._rows_of[0].tolist())}
+        node_of_row[0] = zero
+        cw = None if connection_weights is None else np.append(np.asarray(connection_weights, float), 1.0).tolist()
+        tgt, src, seq = self._connections
+        by_target: dict[int, list] = {}
+        for t, s_, q in zip(tgt.tolist(), src.tolist(), seq.tolist()):
+            slot = node_of_row[s_]
+            by_target.setdefault(t, []).append(slot if cw is None else (slot, cw[q]))
+        entries = []
+        for r0, r1, _, _, _, _, _ in self._levels:
+            for row in range(r0, r1):
+                j = node_of_row[row]
+                sources = by_target[row]
+                entries.append((j, sources[0], tuple(sources[1:]), ACTIVATIONS[int(g.activations[j])].exact))
+        return g.n_nodes, tuple(entries)
+
+    def node_values(self, genome_index: int = 0) -> np.ndarray:
+        """(N, R) values of one genome's nodes (genome node order) from the last :meth:`forward`."""
+        return self._buf[self._rows_of[genome_index]]
+
+
+def pairwise_sum(values: list) -> float:
+    """numpy's pairwise sum of floats (what ``np.add.reduceat`` adds after a segment's first value).
+
+    Fewer than 8 values: ``((0.0 + a) + b) + ...``; up to 128: eight running
+    sums combined as a tree; more: split in two halves at a multiple of 8.
+    """
+    n = len(values)
+    if n < 8:
+        acc = 0.0
+        for x in values:
+            acc += x
+        return acc
+    if n <= 128:
+        r = list(values[:8])
+        i = 8
+        stop = n - n % 8
+        while i < stop:
+            for k in range(8):
+                r[k] += values[i + k]
+            i += 8
+        acc = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
+        while i < n:
+            acc += values[i]
+            i += 1
+        return acc
+    half = n // 2
+    half -= half % 8
+    return pairwise_sum(values[:half]) + pairwise_sum(values[half:])
+
+
+def run_program(entries: tuple, v: list, w: float | None) -> None:
+    """One forward pass of a :meth:`BlockNetwork.scalar_program` on the value list ``v``.
+
+    Args:
+        entries: the program's entries.
+        v: ``n_nodes + 1`` floats: ``v[0] = 1.0`` (bias), the inputs in ``v[1 .. n_in]``,
+            0.0 in the last slot; computed nodes are written in place.
+        w: the shared weight, or ``None`` for a program with connection weights.
+    """
+    if w is not None:
+        for j, first, rest, fn in entries:
+            acc = v[first]
+            if rest:
+                if len(rest) < 8:
+                    pw = 0.0
+                    for k in rest:
+                        pw += v[k]
+                    acc = acc + pw
+                else:
+                    acc = acc + pairwise_sum([v[k] for k in rest])
+            v[j] = fn(acc * w)
+    else:
+        for j, (first, wf), rest, fn in entries:
+            acc = v[first] * wf
+            if rest:
+                if len(rest) < 8:
+                    pw = 0.0
+                    for k, wk in rest:
+                        pw += v[k] * wk
+                    acc = acc + pw
+                else:
+                    acc = acc + pairwise_sum([v[k] * wk for k, wk in rest])
+            v[j] = fn(acc)

@@ -31,20 +31,27 @@ def add_search_command(subparsers) -> None:
                     "Progress goes to stderr; checkpoints, the best genomes of chosen generations and the final "
                     "champion.json go to the --out folder. Ctrl-C leaves a checkpoint: continue with --resume.",
     )
-    p.add_argument("--task", help="swingup, biped, mnist or carracing (not needed with --resume)")
+    p.add_argument("--task", help="a task name, e.g. " + ", ".join(_task_names()) + " (not needed with --resume)")
     p.add_argument("--population", type=positive_int, help="genomes per generation")
     p.add_argument("--generations", type=positive_int, help="generations (with --resume: a new total)")
     p.add_argument("--seed", type=_seed, help="seed of the run's random generator")
     p.add_argument("--workers", type=positive_int,
-                   help="worker processes (default: every core for Gym tasks, 1 for swing-up and MNIST)")
+                   help="worker processes (default: 1 for vectorized tasks such as swing-up and MNIST, "
+                        "every core for the others)")
     p.add_argument("--scheduler", metavar="ADDR", help="run evaluations on a Dask cluster, e.g. tcp://host:8786")
     p.add_argument("--settings", metavar="FILE", help="JSON file overriding any of the task's settings")
-    p.add_argument("--out", required=True, help="run folder, e.g. runs/swingup-1")
+    p.add_argument("--out", required=True, help="run folder, e.g. runs/my-run-1")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     p.add_argument("--time-limit", type=float, metavar="SECONDS",
                    help="end the run early after this many seconds of searching (the champion is still picked)")
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(run=run_search_command)
+
+
+def _task_names() -> list[str]:
+    from ..tasks.registry import task_names
+
+    return task_names()
 
 
 def run_search_command(args) -> int:
@@ -64,7 +71,7 @@ def run_search_command(args) -> int:
             settings = None
         else:
             if not args.task:
-                return fail("give --task (swingup, biped, mnist or carracing)")
+                return fail(f"give --task ({', '.join(_task_names())})")
             settings = load_settings(args.task, args.settings, {
                 "population": args.population, "generations": args.generations, "seed": args.seed})
         with _sigterm_as_ctrl_c():

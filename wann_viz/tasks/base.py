@@ -142,10 +142,13 @@ class Task(ABC):
 
         Offered by a task the way Gymnasium's ``vector_entry_point`` offers a
         vector environment; the default offers nothing (``None``) and the
-        episode loop runs instead.
+        episode loop runs instead. It must give the loop's numbers bit for bit
+        (run the network with :func:`wann_viz.nn.run_program`, and mirror the
+        batched physics operation for operation), so that the explorer replays
+        what the search scored.
 
         Args:
-            program: the network's float program (:meth:`wann_viz.nn.Network.scalar_program`).
+            program: the network's exact float program (:func:`wann_viz.nn.scalar_program`).
             shared: True when ``program`` takes a shared weight (then ``weight_at(t)`` gives it).
             seed: the episode seed.
             weight_at: shared weight at step t, or ``None`` with per-connection weights.
@@ -154,7 +157,7 @@ class Task(ABC):
             on_step: called with the step index after every step.
 
         Returns:
-            ``None`` (not offered, or the floats overflowed: run the loop), or
+            ``None`` (not offered: run the loop), or
             ``{"rewards": (T,) float64, "nodes": (T, N) float64, "frames": list | None}``.
         """
         return None

@@ -7,9 +7,11 @@ environment (Gaier & Ha 2019): explicit Euler with positions updated from the
 computed by the authors' environment (``tests/golden/swingup_transitions.npz``).
 
 :func:`transition` is the pure batched physics (:func:`advance` on columns);
-:func:`step_scalar` is the same step on Python floats, proven equal to it by
-the tests. :class:`SwingUpTask` steps batches with :func:`advance` and offers
-a single-episode fast path on floats built on :func:`step_scalar`.
+:func:`advance_scalar` is the same step on Python floats, operation for
+operation, so the two give the same bits (the tests check it over the
+authors' golden transitions and random states). :class:`SwingUpTask` steps
+batches with :func:`advance` and offers a single-episode fast path on floats
+built on :func:`advance_scalar`.
 Seeds must be non-negative integers (``np.random.default_rng(seed)``).
 """
 
@@ -22,6 +24,7 @@ from typing import Sequence
 
 import numpy as np
 
+from ..nn import run_program
 from .base import Task
 from .specs import get_spec
 
@@ -143,26 +146,42 @@ def _observe_cols(cols, s, c) -> np.ndarray:
     return obs
 
 
+_NP_SIN, _NP_COS = np.sin, np.cos  # numpy's own, on floats: the same bits as on arrays
+
+
+def advance_scalar(x: float, x_dot: float, theta: float, theta_dot: float, s: float, c: float, action: float):
+    """:func:`advance` on Python floats for one episode, bit for bit: the same
+    operations in the same order, and numpy's ``sin`` and ``cos``.
+
+    Returns:
+        ``(x, x_dot, theta, theta_dot, sin, cos, reward, terminated)`` after the step.
+    """
+    force = (-1.0 if action < -1.0 else 1.0 if action > 1.0 else action) * FORCE_MAG
+    fb = x_dot * (-_B) + force  # F - b x_dot
+    td2_s = (theta_dot * theta_dot) * s  # theta_dot^2 sin
+    sc = s * c
+    cc = c * c
+    x_acc = ((td2_s * _XA_TD2_S + sc * _XA_SC) + fb * 4.0) / (cc * (-_XA_DEN_CC) + _XA_DEN0)
+    theta_acc = (((td2_s * c) * _TA_TD2_SC + s * _TA_S) + (fb * c) * 6.0) / (cc * (-_TA_DEN_CC) + _TA_DEN0)
+    nx = x_dot * DT + x
+    ntheta = theta_dot * DT + theta
+    nx_dot = x_acc * DT + x_dot
+    ntheta_dot = theta_acc * DT + theta_dot
+    ns = float(_NP_SIN(ntheta))
+    nc = float(_NP_COS(ntheta))
+    reward = (float(_NP_COS(nx * _X_TO_ANGLE)) * (nc + 1.0)) * 0.5
+    return nx, nx_dot, ntheta, ntheta_dot, ns, nc, reward, abs(nx) > X_LIMIT
+
+
 def step_scalar(x: float, x_dot: float, theta: float, theta_dot: float, action: float):
-    """The same step as :func:`transition` on Python floats, for one episode.
+    """The same step as :func:`transition` on Python floats, for one episode (bit for bit).
 
     Returns:
         ``(x, x_dot, theta, theta_dot, reward, terminated)``.
     """
-    force = (-1.0 if action < -1.0 else 1.0 if action > 1.0 else action) * FORCE_MAG
-    s = math.sin(theta)
-    c = math.cos(theta)
-    td2 = theta_dot * theta_dot
-    x_acc = (-2 * _M * _L * td2 * s + 3 * _M * _G * s * c + 4 * force - 4 * _B * x_dot) / (4 * _MT - 3 * _M * c * c)
-    theta_acc = (-3 * _M * _L * td2 * s * c + 6 * _MT * _G * s + 6 * (force - _B * x_dot) * c) / (
-        4 * _L * _MT - 3 * _M * _L * c * c
-    )
-    nx = x + x_dot * DT
-    ntheta = theta + theta_dot * DT
-    nx_dot = x_dot + x_acc * DT
-    ntheta_dot = theta_dot + theta_acc * DT
-    reward = (math.cos(ntheta) + 1.0) * 0.5 * math.cos(nx * (math.pi / (2 * X_LIMIT)))
-    return nx, nx_dot, ntheta, ntheta_dot, reward, (nx < -X_LIMIT or nx > X_LIMIT)
+    nx, nxd, nth, nthd, _, _, r, term = advance_scalar(x, x_dot, theta, theta_dot, float(_NP_SIN(theta)),
+                                                       float(_NP_COS(theta)), action)
+    return nx, nxd, nth, nthd, r, term
 
 
 def initial_states(seeds: Sequence[int]) -> np.ndarray:
@@ -270,13 +289,12 @@ class SwingUpTask(Task):
         return SwingUpState(cols, s, c, t, done), _observe_cols(cols, s, c), rewards, done
 
     def single_episode(self, program, shared, seed, weight_at, limit, record_frames, on_step):
-        """One episode on Python floats (see :meth:`Task.single_episode`): network and
-        :func:`step_scalar` in one loop, several times faster than numpy at B = 1."""
-        try:
+        """One episode on Python floats (see :meth:`Task.single_episode`): the exact
+        float program of the network and :func:`advance_scalar`, bit for bit the
+        batched loop, several times faster at B = 1."""
+        with np.errstate(all="ignore"):  # inf and nan carry on, as in the batched loop
             return _single_episode(program, shared, int(seed), weight_at, min(int(limit), self._max_steps),
                                    record_frames, on_step)
-        except (OverflowError, ValueError):
-            return None  # math refuses inf and nan where numpy carries them: run the batched loop
 
     def frame(self, state: SwingUpState, index: int) -> dict:
         x, theta = state.cols[0][index], state.cols[2][index]
@@ -291,41 +309,30 @@ class SwingUpTask(Task):
 
 
 def _single_episode(program, shared, seed, weight_at, limit, record_frames, on_step) -> dict:
+    n_nodes, entries = program
+    out_node = n_nodes - 1  # the one output is the genome's last node
     x, x_dot, theta, theta_dot = initial_states([seed])[0].tolist()
-    n_nodes = 1 + max(j for j, _, _ in program)  # the last genome node is the one output
-    out_node = n_nodes - 1
-    v = [0.0] * n_nodes
+    s, c = float(_NP_SIN(theta)), float(_NP_COS(theta))
+    v = [0.0] * (n_nodes + 1)  # the last slot is the constant 0.0 of nodes without inputs
     v[0] = 1.0
     history = array("d")  # node values, flat; cheaper to grow and to hand to numpy than lists
     rewards = array("d")
     states = [(x, theta)]
-    w = 0.0
-    cos, sin = math.cos, math.sin
+    w = None
     for t in range(limit):
         if shared:
             w = weight_at(t)
         v[1] = x
         v[2] = x_dot
-        v[3] = cos(theta)
-        v[4] = sin(theta)
+        v[3] = c
+        v[4] = s
         v[5] = theta_dot
-        if shared:
-            for j, srcs, fn in program:
-                acc = 0.0
-                for k in srcs:
-                    acc += v[k]
-                v[j] = fn(acc * w)
-        else:
-            for j, srcs, fn in program:
-                acc = 0.0
-                for k, wk in srcs:
-                    acc += v[k] * wk
-                v[j] = fn(acc)
-        history.extend(v)
+        run_program(entries, v, w)
+        history.extend(v[:n_nodes])
         a = v[out_node]
         if a != a:  # the episode loop's rule: a nan output acts as 0
             a = 0.0
-        x, x_dot, theta, theta_dot, r, terminated = step_scalar(x, x_dot, theta, theta_dot, a)
+        x, x_dot, theta, theta_dot, s, c, r, terminated = advance_scalar(x, x_dot, theta, theta_dot, s, c, a)
         rewards.append(r)
         if record_frames:
             states.append((x, theta))

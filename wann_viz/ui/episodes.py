@@ -298,8 +298,8 @@ def run_request(request: Any, catalog: Catalog, uploads: Any = None) -> dict:
     spec = find_spec(genome.task)
     if spec is None or not spec.live:
         return head | {"unsupported": True, "message": (spec.live_note if spec else "") or NOT_LIVE}
-    head |= {"renderer": spec.renderer, "input_labels": list(genome.input_labels),
-             "output_labels": list(genome.output_labels)}
+    head |= {"renderer": spec.renderer, "input_labels": list(spec.input_labels),
+             "output_labels": list(spec.output_labels)}
     cached = results.get(_cache_key(head["id"]))
     if cached is not None and (cached[1] or cached[0].steps >= req["start_frame"] + 1):
         # A partial result is still useful; the browser asks for the rest as usual.
