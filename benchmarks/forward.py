@@ -13,16 +13,14 @@ result: the machine is noisy.
 from __future__ import annotations
 
 import argparse
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from wann_viz import compile_network, load_genome  # noqa: E402
-from wann_viz.nn import naive_forward  # noqa: E402
+from wann_viz import compile_network, load_genome
+from wann_viz.nn import naive_forward
 
 SAVED = Path(__file__).resolve().parents[1] / "saved_genomes"
 

@@ -24,18 +24,15 @@ evolved network of that size costs (accuracy is near chance).
 from __future__ import annotations
 
 import argparse
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from wann_viz import Genome, load_genome  # noqa: E402
-from wann_viz.nn import compile_network, naive_forward  # noqa: E402
-from wann_viz.tasks import mnist  # noqa: E402
-from wann_viz import mnist_eval as me  # noqa: E402
+from wann_viz import Genome, load_genome
+from wann_viz.nn import compile_network, naive_forward
+from wann_viz.tasks import mnist
+from wann_viz import mnist_eval as me
 
 CHAMPION_CONNECTIONS = 1849
 

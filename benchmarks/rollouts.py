@@ -32,22 +32,20 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+import wann_viz
+from wann_viz.activations import ACTIVATIONS
+from wann_viz.graph import topological_order
+from wann_viz.nn import naive_forward
+from wann_viz.rollout import rollout
+from wann_viz.tasks import swingup
 
-import wann_viz  # noqa: E402
-from wann_viz.activations import ACTIVATIONS  # noqa: E402
-from wann_viz.graph import topological_order  # noqa: E402
-from wann_viz.nn import naive_forward  # noqa: E402
-from wann_viz.rollout import rollout  # noqa: E402
-from wann_viz.tasks import swingup  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 _clock = time.process_time  # CPU time of this process (see the module docstring)
 

@@ -23,20 +23,18 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from wann_viz import load_genome  # noqa: E402
-from wann_viz.rollout import rollout  # noqa: E402
-from wann_viz.search import engine  # noqa: E402
-from wann_viz.search.algorithm import Search  # noqa: E402
-from wann_viz.search.config import load_settings  # noqa: E402
-from wann_viz.tasks.registry import make_task  # noqa: E402
+from wann_viz import load_genome
+from wann_viz.rollout import rollout
+from wann_viz.search import engine
+from wann_viz.search.algorithm import Search
+from wann_viz.search.config import load_settings
+from wann_viz.tasks.registry import make_task
 
 SAVED = Path(__file__).resolve().parents[1] / "saved_genomes"
 WEIGHTS = [-2.0, -1.0, -0.5, 0.5, 1.0, 2.0]

@@ -22,55 +22,11 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
-import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(port: int) -> tuple[subprocess.Popen, float]:
-    """Spawn the app; return it and the seconds until it served its layout."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    log = tempfile.TemporaryFile()
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "app.py", "--port", str(port)], cwd=ROOT, env=env, stdout=log,
-                            stderr=subprocess.STDOUT)
-    while True:
-        if proc.poll() is not None:
-            log.seek(0)
-            raise RuntimeError(log.read().decode(errors="replace")[-2000:])
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_dash-layout", timeout=2) as r:
-                if r.status == 200:
-                    return proc, time.perf_counter() - t0
-        except OSError:
-            time.sleep(0.02)
-        if time.perf_counter() - t0 > 60:
-            proc.kill()
-            raise RuntimeError("the app did not start within 60 s")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+from wann_viz.ui.testing import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, start_app, stop  # noqa: F401
 
 
 INSTALL_RELEASE_CLOCK = """() => {

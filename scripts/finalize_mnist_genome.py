@@ -17,11 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from wann_viz import load_genome, save_genome  # noqa: E402
-from wann_viz import mnist_eval  # noqa: E402
-from wann_viz.search.runs import open_run  # noqa: E402
+from wann_viz import load_genome, save_genome
+from wann_viz import mnist_eval
+from wann_viz.search.runs import open_run
 
 
 def main(run_dir: Path, out: Path) -> None:

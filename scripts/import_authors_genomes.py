@@ -12,9 +12,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from wann_viz.genome import attach_tuned_weights, load_genome, save_genome  # noqa: E402
+from wann_viz.genome import attach_tuned_weights, load_genome, save_genome
 
 LICENCE = ("Apache License 2.0, Copyright Google LLC. From google/brain-tokyo-workshop "
            "(WANNRelease); see NOTICE in this project.")

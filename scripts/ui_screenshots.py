@@ -10,10 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "benchmarks"))
-
-from ui_latency import CHROMIUM, CHROMIUM_ARGS, free_port, start_app, stop  # noqa: E402
+from wann_viz.ui.testing import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, start_app, stop
 
 SHOTS = [
     # (file stem, path + query, frame to show (a step, "upright", "mnist" or None), full page)

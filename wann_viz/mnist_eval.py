@@ -27,7 +27,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from .genome import Genome
-from .nn.images import ImagesNetwork, predictions
+from .nn.images import ImagesNetwork
 from .tasks.mnist_data import N_CLASSES, N_INPUTS, load_mnist
 
 # The paper's search-time weight series; also the default ensemble.

@@ -129,3 +129,28 @@ def test_constants_are_the_papers():
     assert (swingup.GRAVITY, swingup.CART_MASS, swingup.POLE_MASS, swingup.POLE_LENGTH) == (9.82, 0.5, 0.5, 0.6)
     assert (swingup.FORCE_MAG, swingup.DT, swingup.FRICTION, swingup.X_LIMIT) == (10.0, 0.01, 0.1, 2.4)
     assert SwingUpTask().max_steps == 1000
+
+
+def test_scalar_step_is_the_batched_step_bit_for_bit_on_the_golden_transitions(golden):
+    # The scalar driver's physics (advance_scalar, through step_scalar) and the batched one
+    # (transition) give the same bits on every golden transition of the authors' environment.
+    states = golden["initial_states"]
+    for t in range(golden["actions"].shape[0]):
+        nxt, obs, rewards, terminated = transition(states, golden["actions"][t])
+        for b in range(states.shape[0]):
+            sx, sxd, sth, sthd, sr, sterm = step_scalar(*states[b].tolist(), float(golden["actions"][t][b]))
+            assert [sx, sxd, sth, sthd] == nxt[b].tolist() and sr == rewards[b] and sterm == terminated[b]
+        np.testing.assert_allclose(nxt, golden["states"][t], rtol=0, atol=1e-9)
+        states = nxt
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    x=st.floats(-3, 3), x_dot=st.floats(-50, 50), theta=st.floats(-100, 100),
+    theta_dot=st.floats(-100, 100), action=st.floats(-5, 5),
+)
+def test_scalar_step_is_bit_exact(x, x_dot, theta, theta_dot, action):
+    nxt, _, r, term = transition(np.array([[x, x_dot, theta, theta_dot]]), np.array([action]))
+    sx, sxd, sth, sthd, sr, sterm = step_scalar(x, x_dot, theta, theta_dot, action)
+    assert [sx, sxd, sth, sthd, sr] == nxt[0].tolist() + [r[0]]
+    assert sterm == term[0]
