@@ -32,7 +32,7 @@ from typing import Callable, Protocol, Sequence
 import numpy as np
 
 from .genome import Genome
-from .nn import BlockNetwork
+from .nn import BlockNetwork, run_program, scalar_program
 from .tasks.base import Task
 
 COMPACT_FRACTION = 0.9  # below this fraction of running episodes, the network skips finished ones
@@ -125,9 +125,31 @@ class GenomePolicy:
         self.record_nodes = record_nodes
         self.nodes: np.ndarray | None = None
         self.block = BlockNetwork([genome])  # the search's arithmetic (see the module doc)
+        self.n_in = genome.n_in
+        self._program = None
+
+    def _one_row(self, obs_row: np.ndarray, t: int, row: int) -> np.ndarray:
+        """One sample on the block's exact float program (numpy's per-call cost dominates at B = 1)."""
+        if self._program is None:
+            cw = None if self.cw is None else self.cw.reshape(-1, self.cw.shape[-1])
+            self._program = scalar_program(self.block.genomes[0], None if cw is None or cw.shape[0] != 1 else cw[0])
+        n_nodes, entries = self._program
+        v = [0.0] * (n_nodes + 1)
+        v[0] = 1.0
+        v[1: 1 + self.n_in] = obs_row.tolist()
+        if self.cw is None:
+            w = float(self.weights[row]) if self.weight_at is None else float(self.weight_at(t))
+        else:
+            w = None
+        run_program(entries, v, w)
+        return np.array(v[:n_nodes])
 
     def __call__(self, obs: np.ndarray, t: int, running: np.ndarray) -> np.ndarray:
         b = self.b
+        if b == 1 and (self.cw is None or self.cw.ndim == 1 or self.cw.shape[0] == 1):
+            nodes = self._one_row(obs[0], t, 0)
+            self.nodes = nodes[None] if self.record_nodes else None
+            return nodes[None, self.n_nodes - self.n_out:]
         # Many episodes have ended: run the network on the others only.
         rows = None if np.count_nonzero(running) >= COMPACT_FRACTION * b else np.flatnonzero(running)
         x = obs if rows is None else obs[rows]
@@ -140,8 +162,8 @@ class GenomePolicy:
             out = self.block.forward(x[None], connection_weights=cw)[0].T
         nodes = self.block.node_values(0).T if self.record_nodes else None
         if rows is None:
-            self.nodes = None if nodes is None else np.array(nodes)
-            return np.array(out)
+            self.nodes = nodes
+            return out
         full = np.zeros((b, self.n_out))
         full[rows] = out
         if self.record_nodes:

@@ -9,13 +9,13 @@
 :func:`naive_forward` is the per-node reference loop the tests and benchmarks compare against.
 """
 
-from .block import BlockNetwork, pairwise_sum, run_program
+from .block import BlockNetwork, run_program
 from .images import ImagesNetwork, predictions
 from .plan import Plan, activation_groups, compile_plan
 from .single import Network, compile_network, forward, naive_forward
 
 __all__ = ["BlockNetwork", "ImagesNetwork", "Network", "Plan", "activation_groups", "compile_network",
-           "compile_plan", "forward", "naive_forward", "pairwise_sum", "predictions", "run_program",
+           "compile_plan", "forward", "naive_forward", "predictions", "run_program",
            "scalar_program"]
 
 

@@ -9,16 +9,21 @@ then every computed node of every genome sorted by (depth, activation).
 
 Every node at depth d depends only on smaller depths, so one depth level of
 the whole population is: gather the source rows of its connections, sum them
-per target (``np.add.reduceat`` over connections sorted by target), multiply
-by each sample's shared weight, and apply each activation to a contiguous
-slice. The number of numpy calls per forward is about (levels x activations),
-independent of the population size.
+per target, multiply by each sample's shared weight, and apply each
+activation to a contiguous slice. The sums go by *slots*: the targets of a
+level are ordered by fan-in, slot i holds the i-th connection of every target
+that has one, and slot i is added to the prefix of targets that reach it. The
+number of numpy calls per forward is about levels x (largest fan-in +
+activations), independent of the population size.
 
-Each node's inputs are summed in a fixed order (its connections in genome
-order), one sample per column, so a genome's outputs do not depend on which
-other genomes share the block nor on how many samples run at once: a block
-of one genome replays exactly what the search computed (the episode loop's
-shared-weight policies use it for that reason).
+One arithmetic, everywhere: a node with sources ``a0, a1, ..., ak`` (its
+connections in genome order) computes ``a0 + (((0.0 + a1) + a2) + ... + ak)``
+(just ``a0`` with one source), then times the shared weight, then its
+activation; each sample is its own column. So a genome's outputs do not
+depend on which other genomes share the block nor on how many samples run at
+once, and :meth:`BlockNetwork.scalar_program` repeats them on Python floats
+bit for bit: a block of one genome, or its float program, replays exactly
+what the search computed.
 """
 
 from __future__ import annotations
@@ -30,6 +35,11 @@ import numpy as np
 from ..activations import ACTIVATIONS
 from ..genome import Genome
 from .plan import activation_groups, compile_plan
+
+# Levels whose fan-in is at most 8 and that gather at most this many values (connections x
+# samples) sum with one np.add.reduceat (fewer numpy calls); bigger ones by slots
+# (reduceat walks column by column and gets slow).
+REDUCEAT_MAX_VALUES = 1024
 
 
 class BlockNetwork:
@@ -116,12 +126,24 @@ class BlockNetwork:
             r0, r1 = base + a, base + b
             c0, c1 = np.searchsorted(tgt, [r0, r1])
             seg = np.searchsorted(tgt[c0:c1], np.arange(r0, r1))  # first connection of each target
-            groups = activation_groups(allk[a:b, 1])
-            single = bool(np.all(np.diff(np.append(seg, c1 - c0)) == 1))
-            levels.append((r0, r1, src[c0:c1].copy(), seg, single, groups, seq[c0:c1].copy()))
+            fan = np.diff(np.append(seg, c1 - c0))
+            by_fan = np.argsort(-fan, kind="stable")  # targets by fan-in, largest first
+            lsrc, lseq = src[c0:c1], seq[c0:c1]
+            slots = []
+            for i in range(int(fan.max())):
+                n = int(np.count_nonzero(fan > i))  # a prefix of by_fan
+                pick = seg[by_fan[:n]] + i
+                slots.append((n, lsrc[pick].copy(), lseq[pick].copy()))
+            back = None if np.array_equal(by_fan, np.arange(b - a)) else np.argsort(by_fan)
+            # np.add.reduceat adds a segment's rest in order from 0.0 while it is shorter than 8
+            # (numpy's pairwise sum starts there): the same bits, in one call, for few samples.
+            reduce = None
+            if fan.max() <= 8:
+                reduce = (lsrc.copy(), seg, lseq.copy(), bool(fan.max() == 1))
+            levels.append((r0, r1, tuple(slots), back, activation_groups(allk[a:b, 1]), reduce))
         self._levels = tuple(levels)
         self._buf = None
-        self._genomes = list(genomes)
+        self.genomes = list(genomes)
 
     def forward(self, inputs: np.ndarray, row_weights: np.ndarray | None = None, *,
                 connection_weights: np.ndarray | None = None) -> np.ndarray:
@@ -145,7 +167,7 @@ class BlockNetwork:
             if self.n_genomes != 1:
                 raise ValueError("per-connection weights need a block of one genome")
             cw = np.asarray(connection_weights, float)
-            c = self._genomes[0].n_connections
+            c = self.genomes[0].n_connections
             if cw.ndim not in (1, 2) or cw.shape[-1] != c:
                 raise ValueError(f"connection_weights must have shape ({c},) or (R, {c})")
             # Column C weighs the zero row of nodes without inputs.
@@ -154,7 +176,11 @@ class BlockNetwork:
             r = np.shape(inputs[0])[-1]
         else:
             r = np.shape(inputs)[-2]
-        w = None if row_weights is None else np.broadcast_to(np.asarray(row_weights, float), (r,))
+        w = None
+        if row_weights is not None:
+            w = np.asarray(row_weights, float)
+            if w.shape != (r,):
+                w = np.broadcast_to(w, (r,))
         if self._buf is None or self._buf.shape[1] != r:
             self._buf = np.empty((self.n_rows, r))
             self._buf[0] = 0.0
@@ -172,11 +198,32 @@ class BlockNetwork:
             else:
                 v[2: 2 + self.n_in * self.n_genomes] = x.transpose(0, 2, 1).reshape(-1, r)
         with np.errstate(all="ignore"):  # inf/nan propagate as in the single-genome forward
-            for r0, r1, src, seg, single, groups, conn in self._levels:
-                gathered = v[src]
+            for r0, r1, slots, back, groups, reduce in self._levels:
+                if reduce is not None and reduce[0].size * r <= REDUCEAT_MAX_VALUES:
+                    lsrc, seg, conn, single = reduce
+                    gathered = v[lsrc]
+                    if cw is not None:
+                        gathered *= cw[conn][:, None] if cw.ndim == 1 else cw[:, conn].T
+                    pre = gathered if single else np.add.reduceat(gathered, seg, axis=0)
+                    if w is not None:
+                        pre *= w
+                    for fn, g0, g1 in groups:
+                        fn(pre[g0:g1], out=v[r0 + g0: r0 + g1])
+                    continue
+                n0, s0, q0 = slots[0]
+                pre = v[s0]  # the first source of every target
                 if cw is not None:
-                    gathered *= cw[conn][:, None] if cw.ndim == 1 else cw[:, conn].T
-                pre = gathered if single else np.add.reduceat(gathered, seg, axis=0)
+                    pre *= cw[q0][:, None] if cw.ndim == 1 else cw[:, q0].T
+                if len(slots) > 1:
+                    rest = np.zeros((slots[1][0], r))  # 0.0 + a1 + a2 + ..., in order
+                    for n, src, conn in slots[1:]:
+                        if cw is None:
+                            rest[:n] += v[src]
+                        else:
+                            rest[:n] += v[src] * (cw[conn][:, None] if cw.ndim == 1 else cw[:, conn].T)
+                    pre[: slots[1][0]] += rest
+                if back is not None:
+                    pre = pre[back]  # back to the level's (activation) order
                 if w is not None:
                     pre *= w
                 for fn, g0, g1 in groups:
@@ -186,11 +233,11 @@ class BlockNetwork:
     def scalar_program(self, connection_weights: np.ndarray | None = None) -> tuple:
         """This block of one genome as a program on Python floats, bit for bit the same.
 
-        Walk it with :func:`run_program`. Each node sums its sources in the
-        order ``np.add.reduceat`` does (the first, plus numpy's pairwise sum of
-        the rest), then scales by the shared weight and applies the activation's
-        ``exact`` twin; with ``connection_weights`` (C,) each source is weighted
-        first and nothing scales the sum.
+        Walk it with :func:`run_program`: each node computes
+        ``a0 + (((0.0 + a1) + a2) + ...)`` over its sources in genome order, then
+        scales by the shared weight and applies the activation's ``exact`` twin;
+        with ``connection_weights`` (C,) each source is weighted first and
+        nothing scales the sum.
 
         Returns:
             ``(n_nodes, entries)``; one entry per computed node in topological
@@ -200,7 +247,7 @@ class BlockNetwork:
         """
         if self.n_genomes != 1:
             raise ValueError("a scalar program needs a block of one genome")
-        g = self._genomes[0]
+        g = self.genomes[0]
         zero = g.n_nodes
         node_of_row = {int(r): j for j, r in enumerate(self._rows_of[0].tolist())}
         node_of_row[0] = zero
@@ -211,7 +258,7 @@ class BlockNetwork:
             slot = node_of_row[s_]
             by_target.setdefault(t, []).append(slot if cw is None else (slot, cw[q]))
         entries = []
-        for r0, r1, _, _, _, _, _ in self._levels:
+        for r0, r1, *_ in self._levels:
             for row in range(r0, r1):
                 j = node_of_row[row]
                 sources = by_target[row]
@@ -221,36 +268,6 @@ class BlockNetwork:
     def node_values(self, genome_index: int = 0) -> np.ndarray:
         """(N, R) values of one genome's nodes (genome node order) from the last :meth:`forward`."""
         return self._buf[self._rows_of[genome_index]]
-
-
-def pairwise_sum(values: list) -> float:
-    """numpy's pairwise sum of floats (what ``np.add.reduceat`` adds after a segment's first value).
-
-    Fewer than 8 values: ``((0.0 + a) + b) + ...``; up to 128: eight running
-    sums combined as a tree; more: split in two halves at a multiple of 8.
-    """
-    n = len(values)
-    if n < 8:
-        acc = 0.0
-        for x in values:
-            acc += x
-        return acc
-    if n <= 128:
-        r = list(values[:8])
-        i = 8
-        stop = n - n % 8
-        while i < stop:
-            for k in range(8):
-                r[k] += values[i + k]
-            i += 8
-        acc = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-        while i < n:
-            acc += values[i]
-            i += 1
-        return acc
-    half = n // 2
-    half -= half % 8
-    return pairwise_sum(values[:half]) + pairwise_sum(values[half:])
 
 
 def run_program(entries: tuple, v: list, w: float | None) -> None:
@@ -266,23 +283,17 @@ def run_program(entries: tuple, v: list, w: float | None) -> None:
         for j, first, rest, fn in entries:
             acc = v[first]
             if rest:
-                if len(rest) < 8:
-                    pw = 0.0
-                    for k in rest:
-                        pw += v[k]
-                    acc = acc + pw
-                else:
-                    acc = acc + pairwise_sum([v[k] for k in rest])
+                pw = 0.0
+                for k in rest:
+                    pw += v[k]
+                acc = acc + pw
             v[j] = fn(acc * w)
     else:
         for j, (first, wf), rest, fn in entries:
             acc = v[first] * wf
             if rest:
-                if len(rest) < 8:
-                    pw = 0.0
-                    for k, wk in rest:
-                        pw += v[k] * wk
-                    acc = acc + pw
-                else:
-                    acc = acc + pairwise_sum([v[k] * wk for k, wk in rest])
+                pw = 0.0
+                for k, wk in rest:
+                    pw += v[k] * wk
+                acc = acc + pw
             v[j] = fn(acc)

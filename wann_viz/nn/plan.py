@@ -3,9 +3,9 @@
 A plan is derived once per genome (kept with :meth:`Genome.cached`) and
 shared by the three forward passes of :mod:`wann_viz.nn`:
 
-* every computed node gets a *layer*: its longest path from the inputs,
-  at least 1 (nodes without inputs still compute ``act(0)``); the bias and
-  the inputs are layer 0;
+* every computed node gets a *layer*: one more than the largest layer of its
+  sources, or 1 without sources (such a node still computes ``act(0)``, and
+  what it feeds comes after it); the bias and the inputs are layer 0;
 * nodes are ordered by (layer, activation, node index), so a layer is one
   contiguous block and each activation inside it one contiguous slice (an
   *activation group*); this order is also a topological order;
@@ -21,7 +21,7 @@ import numpy as np
 
 from ..activations import ACTIVATIONS
 from ..genome import Genome
-from ..graph import depths
+from ..graph import topological_order
 
 
 def activation_groups(acts: np.ndarray) -> tuple:
@@ -66,9 +66,13 @@ class Plan:
 def _build(genome: Genome) -> Plan:
     n, n_in = genome.n_nodes, genome.n_in
     conns = genome.connections
-    layer = depths(n, conns).astype(np.int64)
-    layer[1 + n_in:] = np.maximum(layer[1 + n_in:], 1)
-    layer[: 1 + n_in] = 0
+    layer = np.zeros(n, np.int64)
+    sources: list[list[int]] = [[] for _ in range(n)]
+    for s_, d in conns.tolist():
+        sources[d].append(s_)
+    for j in topological_order(n, conns).tolist():  # genome validation refuses loops
+        if j > n_in:
+            layer[j] = 1 + max((int(layer[q]) for q in sources[j]), default=0)
     acts = genome.activations
     order = np.lexsort((np.arange(n), np.where(layer == 0, 0, acts), layer))
     position = np.empty(n, np.int64)
