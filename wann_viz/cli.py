@@ -151,7 +151,7 @@ def _fmt(mean, sd, digits: int = 1) -> str:
 
 def format_report(genome, task: str, result: dict, episodes: int, seed: int, max_steps: int | None = None) -> str:
     """The four-condition table beside the paper's numbers, then the profile."""
-    from .tasks.specs import get_spec
+    from .tasks.registry import get_spec
 
     spec = get_spec(task)
     paper = spec.paper_results

@@ -30,8 +30,7 @@ import numpy as np
 
 from .genome import Genome, genome_from_dict, genome_to_dict
 from .rollout import rollout
-from .tasks.registry import make_task
-from .tasks.specs import get_spec
+from .tasks.registry import get_spec, make_task
 
 CONDITIONS = ("random_weights", "random_shared_weight", "tuned_shared_weight", "tuned_weights")
 WEIGHT_RANGE = 2.0

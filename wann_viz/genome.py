@@ -32,7 +32,7 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .graph import find_cycle
-from .tasks.specs import TASK_SPECS, find_spec, guess_task
+from .tasks.registry import TASK_SPECS, find_spec, guess_task
 
 FORMAT_NAME = "wann-genome"
 FORMAT_VERSION = 1

@@ -5,9 +5,11 @@ import json
 import numpy as np
 import pytest
 
-from wann_viz.tasks import TASK_SPECS
+from wann_viz.tasks import TASK_SPECS, TaskSpec, register, unregister
+from wann_viz.tasks import registry as reg
 from wann_viz.tasks.base import Task
 from wann_viz.tasks.registry import available_task_names, make_task, task_names
+from wann_viz.tasks.swingup import SwingUpTask
 
 AVAILABLE = available_task_names()
 # Short episodes keep the Gym tasks quick; the checks do not need long ones.
@@ -81,3 +83,75 @@ def test_labels_and_sizes(name):
     assert obs.shape == (1, spec.n_in)
     assert task.to_actions(np.zeros((1, spec.n_out))).shape == (1, spec.n_out)
     task.close(state)
+
+
+# ----- registering tasks ---------------------------------------------------------
+
+class _Plugin(SwingUpTask):
+    """A swing-up under another name, as a third-party package would ship it."""
+
+    spec = TaskSpec("plugin-swingup", "Plug-in swing-up", SwingUpTask.spec.input_labels, ("force",), 1000)
+
+
+def test_register_checks_what_it_is_given():
+    with pytest.raises(TypeError, match="Task subclass"):
+        register(object)
+
+    class NoSpec(Task):
+        def reset(self, seeds):
+            pass
+
+        def step(self, state, outputs):
+            pass
+
+    with pytest.raises(TypeError, match="spec"):
+        register(NoSpec)
+
+    class Clash(SwingUpTask):
+        spec = TaskSpec("swingup", "Another swing-up", SwingUpTask.spec.input_labels, ("force",), 10)
+
+    with pytest.raises(ValueError, match="already registered"):
+        register(Clash)
+    assert reg.get_spec("swingup").title == "CartPoleSwingUp"
+
+
+def test_specs_refuse_nonsense():
+    with pytest.raises(ValueError, match="letters"):
+        TaskSpec("bad name!", "x", ("a",), ("b",), 5)
+    with pytest.raises(ValueError, match="max_steps"):
+        TaskSpec("ok", "x", ("a",), ("b",), 0)
+    with pytest.raises(ValueError, match="panel"):
+        TaskSpec("ok", "x", ("a",), ("b",), 5, panel="tabs")
+
+
+class _EntryPoint:
+    def __init__(self, name, target):
+        self.name, self.value, self._target = name, f"plugin:{name}", target
+
+    def load(self):
+        if isinstance(self._target, Exception):
+            raise self._target
+        return self._target
+
+
+def test_installed_packages_add_tasks_through_entry_points(monkeypatch):
+    eps = [_EntryPoint("plugin-swingup", _Plugin), _EntryPoint("broken", ImportError("no module named broken"))]
+    monkeypatch.setattr(reg.metadata, "entry_points", lambda group: eps if group == reg.ENTRY_POINT_GROUP else [])
+    monkeypatch.setattr(reg, "_ENTRY_POINTS_LOADED", False)
+    try:
+        with pytest.warns(UserWarning, match="broken"):
+            names = task_names()
+        assert "plugin-swingup" in names and "broken" not in names
+        task = make_task("plugin-swingup", max_steps=5)
+        assert isinstance(task, _Plugin) and task.max_steps == 5
+        assert "plugin-swingup" in available_task_names()
+    finally:
+        unregister("plugin-swingup")
+
+
+def test_unavailable_tasks_say_why():
+    reason = reg.unavailable_reason("carracing")
+    if reason is None:
+        pytest.skip("a carracing task module exists")
+    assert "module is missing" in reason and "VAE" in reason
+    assert "carracing" in task_names() and "carracing" not in available_task_names()

@@ -8,7 +8,7 @@ import pytest
 from dash import no_update
 
 from wann_viz.genome import genome_to_dict, genome_to_json
-from wann_viz.tasks.specs import get_spec
+from wann_viz.tasks.registry import get_spec
 from wann_viz.ui import callbacks_genome as cg
 from wann_viz.ui import callbacks_rollout as cr
 from wann_viz.ui import callbacks_weights as cw

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..genome import Genome
-from ..tasks.specs import get_spec
+from ..tasks.registry import get_spec
 from .config import task_options
 from . import engine
 from .genes import Individual, initial_individual, mutate

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..activations import ACTIVATIONS
-from ..tasks.specs import TASK_SPECS, find_spec, get_spec
+from ..tasks.registry import TASK_SPECS, find_spec, get_spec
 
 SETTINGS_DIR = Path(__file__).resolve().parent / "settings"
 

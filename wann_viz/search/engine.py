@@ -37,8 +37,7 @@ import numpy as np
 
 from ..genome import Genome, genome_from_dict, genome_to_dict
 from ..loop import population_returns
-from ..tasks.registry import make_task
-from ..tasks.specs import get_spec
+from ..tasks.registry import get_spec, make_task
 
 # Floats per chunk held by the value array and the gathered connections
 # (64 MB); bigger populations are split into several chunks.

@@ -6,8 +6,8 @@ group ``wann_viz.tasks``); :func:`wann_viz.tasks.check.check_task` checks it.
 """
 
 from .base import Task
-from .registry import available_task_names, make_task, register, task_names, unregister
-from .specs import TASK_SPECS, TaskSpec, get_spec
+from .registry import TASK_SPECS, available_task_names, get_spec, make_task, register, task_names, unregister
+from .specs import TaskSpec
 
 __all__ = ["TASK_SPECS", "Task", "TaskSpec", "available_task_names", "get_spec", "make_task", "register",
            "task_names", "unregister"]

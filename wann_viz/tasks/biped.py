@@ -15,7 +15,7 @@ from typing import Sequence
 import numpy as np
 
 from .base import Task
-from .specs import get_spec
+from .registry import get_spec
 
 ENV_ID = "BipedalWalker-v3"
 # Drawing constants of the Gymnasium environment (world units are pixels / SCALE).

@@ -21,7 +21,7 @@ from .mnist_data import (  # noqa: F401  (re-exported: the data API lives with t
     N_CLASSES, N_INPUTS, SPLIT_SIZES, SPLITS, check_split, array_sha256, deskew, load_mnist, preprocess,
     resize_bilinear, skew_of, training_batch,
 )
-from .specs import get_spec
+from .registry import get_spec
 
 
 # ----- search-time fitness ------------------------------------------------------

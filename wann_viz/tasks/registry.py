@@ -23,9 +23,12 @@ import threading
 from importlib import metadata
 
 from .base import Task
-from .specs import TASK_SPECS, TaskSpec, get_spec
+from .specs import BUILTIN_SPECS, TaskSpec
 
 ENTRY_POINT_GROUP = "wann_viz.tasks"
+
+# Every known task's spec, by name, in display order: the built-in ones, then the registered.
+TASK_SPECS: dict[str, TaskSpec] = {spec.name: spec for spec in BUILTIN_SPECS}
 
 _CLASSES: dict[str, type[Task]] = {}  # registered or imported classes, by name
 _LOCK = threading.Lock()
@@ -94,6 +97,36 @@ def load_entry_points() -> None:
 
             warnings.warn(f"the task entry point {ep.name!r} ({ep.value}) could not be loaded: {exc}",
                           stacklevel=2)
+
+
+def get_spec(name: str) -> TaskSpec:
+    """The spec of a task by name (installed entry points included); ``KeyError`` names the known tasks."""
+    if name not in TASK_SPECS:
+        load_entry_points()
+    try:
+        return TASK_SPECS[name]
+    except KeyError:
+        known = ", ".join(sorted(TASK_SPECS))
+        raise KeyError(f"unknown task {name!r}; known tasks: {known}") from None
+
+
+def find_spec(name) -> TaskSpec | None:
+    """The spec of ``name``, or ``None`` for an unknown (or non-string) name."""
+    if not isinstance(name, str):
+        return None
+    try:
+        return get_spec(name)
+    except KeyError:
+        return None
+
+
+def guess_task(file_name: str) -> str | None:
+    """The task a file name suggests (``biped.out`` -> ``"biped"``), from the specs' ``file_hints``."""
+    stem = file_name.lower()
+    for spec in TASK_SPECS.values():
+        if any(hint in stem for hint in spec.file_hints):
+            return spec.name
+    return None
 
 
 def task_names() -> list[str]:

@@ -6,10 +6,10 @@ outside :mod:`wann_viz.tasks` read these facts instead of testing a task's
 name: whether it runs live, how the player draws it, its default weights and
 search settings, the paper's figures.
 
-:data:`TASK_SPECS` is the registry of specs (name -> spec). The built-in tasks
-are listed here and imported on first use through their ``entry_point``;
-:func:`wann_viz.tasks.register` adds more, and so do installed packages
-through the entry-point group ``wann_viz.tasks``.
+The built-in tasks are listed here (:data:`BUILTIN_SPECS`) and imported on
+first use through their ``entry_point``; the registry
+(:mod:`wann_viz.tasks.registry`) holds them with the tasks that
+:func:`wann_viz.tasks.register` and installed packages add.
 """
 
 from __future__ import annotations
@@ -170,38 +170,3 @@ BUILTIN_SPECS: tuple[TaskSpec, ...] = (
         file_hints=("mnist",),
     ),
 )
-
-# The registry of specs; wann_viz.tasks.registry adds to it.
-TASK_SPECS: dict[str, TaskSpec] = {spec.name: spec for spec in BUILTIN_SPECS}
-
-
-def get_spec(name: str) -> TaskSpec:
-    """The spec of a task by name (installed entry points included); ``KeyError`` names the known tasks."""
-    from .registry import load_entry_points
-
-    if name not in TASK_SPECS:
-        load_entry_points()
-    try:
-        return TASK_SPECS[name]
-    except KeyError:
-        known = ", ".join(sorted(TASK_SPECS))
-        raise KeyError(f"unknown task {name!r}; known tasks: {known}") from None
-
-
-def find_spec(name) -> TaskSpec | None:
-    """The spec of ``name``, or ``None`` for an unknown (or non-string) name."""
-    if not isinstance(name, str):
-        return None
-    try:
-        return get_spec(name)
-    except KeyError:
-        return None
-
-
-def guess_task(file_name: str) -> str | None:
-    """The task a file name suggests (``biped.out`` -> ``"biped"``), from the specs' ``file_hints``."""
-    stem = file_name.lower()
-    for spec in TASK_SPECS.values():
-        if any(hint in stem for hint in spec.file_hints):
-            return spec.name
-    return None

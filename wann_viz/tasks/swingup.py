@@ -26,7 +26,7 @@ import numpy as np
 
 from ..nn import run_program
 from .base import Task
-from .specs import get_spec
+from .registry import get_spec
 
 GRAVITY = 9.82
 CART_MASS = 0.5

@@ -13,7 +13,8 @@ from typing import Any
 from dash import Input, Output, State, ctx, html, no_update
 
 from ..genome import GenomeError
-from ..tasks.specs import DIGITS_PANEL, find_spec
+from ..tasks.registry import find_spec
+from ..tasks.specs import DIGITS_PANEL
 from .catalog import (MAX_UPLOADS, UPLOAD_PREFIX, Catalog, UploadError, genome_meta, is_live, panel_title, panels,
                       parse_upload, resolve_genome)
 from .url_state import SLIDER_MAX, SLIDER_MIN, page_kind, parse_view, parse_weight

@@ -15,7 +15,8 @@ from typing import Any
 
 from dash import ClientsideFunction, Input, Output, State
 
-from ..tasks.specs import DIGITS_PANEL, find_spec
+from ..tasks.registry import find_spec
+from ..tasks.specs import DIGITS_PANEL
 from .catalog import UPLOAD_PREFIX
 from .constants import EMBED_PATH
 from .url_state import DEFAULT_SEED, DEFAULT_WEIGHT, DIGITS, IMAGE_MAX, ViewState, format_query, parse_seed, \

@@ -22,8 +22,7 @@ from typing import Any, Mapping
 
 from ..cache import results
 from ..genome import Genome, GenomeError, genome_from_dict, genome_to_dict, load_genome, parse_genome
-from ..tasks.registry import task_names
-from ..tasks.specs import find_spec
+from ..tasks.registry import find_spec, task_names
 
 DEFAULT_GENOME_DIR = Path(__file__).resolve().parents[2] / "saved_genomes"
 # Uploads are capped well below the loader's own limit: the document travels

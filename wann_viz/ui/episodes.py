@@ -47,8 +47,7 @@ import numpy as np
 from ..cache import results
 from ..genome import Genome, GenomeError
 from ..rollout import Rollout, rollout
-from ..tasks.registry import make_task
-from ..tasks.specs import find_spec
+from ..tasks.registry import find_spec, make_task
 from .catalog import MAX_KEY_CHARS, Catalog, resolve_genome
 from .constants import MAX_SCHEDULE, SEED_MAX, WEIGHT_MAX, WEIGHT_MIN
 from .url_state import round_weight

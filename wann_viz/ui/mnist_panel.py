@@ -11,7 +11,6 @@ output) plus, where it matters, the weights. Nothing per user is kept here.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -25,7 +24,8 @@ from ..genome import Genome
 from ..graph import trace_all_outputs
 from ..nn.images import predictions
 from ..tasks.mnist_data import INPUT_SIDE, N_CLASSES, N_INPUTS, SPLIT_SIZES, load_mnist
-from ..tasks.specs import DIGITS_PANEL, find_spec
+from ..tasks.registry import find_spec
+from ..tasks.specs import DIGITS_PANEL
 from .url_state import format_weight
 
 ALL = "all"  # the digit selector's "All" choice
@@ -43,7 +43,7 @@ class ImageIndexError(ValueError):
 # Results go into the one result cache (wann_viz.cache.results), keyed by the genome's digest:
 # ("mnist-profile", digest) -> Profile, ("mnist-ensemble", digest) -> float,
 # ("mnist-predictions", digest, weights key) -> (N,) int8, ("mnist-masks", digest) -> (10, 256) bool.
-_NAMESPACES = ("mnist-profile", "mnist-ensemble", "mnist-predictions", "mnist-masks")
+_NAMESPACES = ("mnist-profile", "mnist-ensemble", "mnist-predictions", "mnist-masks", "mnist-digit-means")
 
 
 def clear_caches() -> None:
@@ -205,14 +205,16 @@ def digit_masks(genome: Genome) -> np.ndarray:
     return results.get_or_compute(("mnist-masks", genome_digest(genome)), compute)
 
 
-@functools.lru_cache(maxsize=1)
 def digit_means() -> np.ndarray:
     """(10, 16, 16) float64: the mean network input of the test images of each digit (a faint backdrop)."""
-    _, inputs, labels = load_mnist("test")
-    means = np.stack([inputs[labels == d].mean(axis=0) for d in range(N_CLASSES)])
-    means = means.reshape(N_CLASSES, INPUT_SIDE, INPUT_SIDE).astype(np.float64)
-    means.setflags(write=False)
-    return means
+    def compute():
+        _, inputs, labels = load_mnist("test")
+        means = np.stack([inputs[labels == d].mean(axis=0) for d in range(N_CLASSES)])
+        means = means.reshape(N_CLASSES, INPUT_SIDE, INPUT_SIDE).astype(np.float64)
+        means.setflags(write=False)
+        return means
+
+    return results.get_or_compute(("mnist-digit-means",), compute)
 
 
 def parse_digit(value: Any) -> int | str | None:

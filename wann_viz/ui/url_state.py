@@ -16,7 +16,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode
 
-from ..tasks.specs import DIGITS_PANEL, find_spec
+from ..tasks.registry import find_spec
+from ..tasks.specs import DIGITS_PANEL
 from .catalog import Catalog, panel_title, panels
 from .constants import (  # noqa: F401  (re-exported: the URL's ranges)
     EMBED_PATH, SEED_MAX, SLIDER_MAX, SLIDER_MIN, URL_KEYS, WEIGHT_DECIMALS, WEIGHT_MAX, WEIGHT_MIN,
