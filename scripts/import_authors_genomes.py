@@ -31,8 +31,9 @@ CHAMPIONS = [
     ("racer.out", "vae_racing.wann.json", "carracing", -0.7, "carracing-authors",
      "CarRacing champion (Gaier & Ha)",
      "Paper (CarRacing-v0): random weights -69 +- 31, random shared weight 375 +- 177, tuned shared "
-     "weight 608 +- 161, tuned weights 893 +- 74. Reads 16 latent numbers of the authors' VAE, whose "
-     "weights were never published, so it cannot drive the real game without a new VAE."),
+     "weight 608 +- 161, tuned weights 893 +- 74. Reads 16 latent numbers of the authors' VAE (vae_16.json, "
+     "published in google/brain-tokyo-workshop but not shipped here), so it drives the real game only with "
+     "that VAE."),
 ]
 
 
