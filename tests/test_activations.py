@@ -47,3 +47,24 @@ def test_vectorized_and_scalar_match_formula(act_id):
 def test_step_is_strict_at_zero():
     assert apply(2, np.array([0.0]))[0] == 0.0
     assert apply(2, np.array([1e-300]))[0] == 1.0
+
+
+def test_exact_twins_give_numpys_bits():
+    # The single-episode fast path replays the batched loop bit for bit only if this holds,
+    # including for numpy's SIMD tanh and exp, signed zeros, infinities and nan.
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(0, 3, 20000), rng.uniform(-800, 800, 5000),
+                        [0.0, -0.0, np.inf, -np.inf, np.nan, 1e308, -1e308, 5e-324, -5e-324]])
+    with np.errstate(all="ignore"):
+        for act in ACTIVATIONS.values():
+            vec = act.fn(x.copy())
+            one = np.array([act.exact(float(v)) for v in x])
+            same = (vec.view(np.int64) == one.view(np.int64)) | (np.isnan(vec) & np.isnan(one))
+            assert same.all(), (act.name, x[~same][:5])
+
+
+def test_numpy_float64_sin_and_cos_are_the_c_librarys():
+    # The exact twins and the swing-up float step use math.sin/cos for numpy's (both call libm).
+    x = np.random.default_rng(1).uniform(-1e4, 1e4, 50000)
+    assert np.array_equal(np.sin(x), [math.sin(v) for v in x])
+    assert np.array_equal(np.cos(x), [math.cos(v) for v in x])

@@ -27,9 +27,8 @@ class Activation:
         scalar: the same function on one Python float with ``math`` (fast path for
             single samples; agrees with ``fn`` to rounding).
         exact: the same function on one Python float giving, bit for bit, what ``fn``
-            gives: the same operations in the same order, and numpy's own ``sin``,
-            ``cos``, ``exp``, ``tanh`` and ``maximum`` where ``math`` may round
-            differently (numpy's SIMD ``tanh`` and ``exp`` do). Used by the
+            gives: the same operations in the same order, and numpy's own ``exp``
+            and ``tanh``, which round differently from ``math``'s (numpy's are SIMD). Used by the
             single-episode fast path so that it replays the search's numbers exactly.
     """
 
@@ -119,13 +118,18 @@ def _squared(x, out):
     return np.multiply(x, x, out=out)
 
 
-# numpy's ufuncs on one Python float run the same inner loops as on arrays.
-_NP_SIN, _NP_COS, _NP_EXP, _NP_TANH, _NP_MAX = np.sin, np.cos, np.exp, np.tanh, np.maximum
+# numpy's ufuncs on one Python float run the same inner loops as on arrays. numpy's float64
+# sin and cos are the C library's, as Python's math are (tests/test_activations.py checks it).
+_NP_EXP, _NP_TANH = np.exp, np.tanh
 _PI = np.pi
+_SIN, _COS = math.sin, math.cos
 
 
 def _exact_sin(x: float) -> float:
-    return float(_NP_SIN(x * _PI))
+    try:
+        return _SIN(x * _PI)
+    except ValueError:  # math refuses inf where numpy gives nan
+        return math.nan
 
 
 def _exact_gaussian(x: float) -> float:
@@ -141,11 +145,15 @@ def _exact_sigmoid(x: float) -> float:
 
 
 def _exact_relu(x: float) -> float:
-    return float(_NP_MAX(x, 0.0))
+    # np.maximum(x, 0.0): x when x > 0 or x is nan, else 0.0 (also for -0.0).
+    return x if (x > 0.0 or x != x) else 0.0
 
 
 def _exact_cosine(x: float) -> float:
-    return float(_NP_COS(x * _PI))
+    try:
+        return _COS(x * _PI)
+    except ValueError:
+        return math.nan
 
 
 # Colours: a qualitative palette readable on white and by most colour-blind viewers.

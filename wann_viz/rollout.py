@@ -203,18 +203,17 @@ def rollout(
     if engine not in ("auto", "batch", "scalar"):
         raise ValueError(f"unknown engine {engine!r}; use 'auto', 'batch' or 'scalar'")
     cw1 = None if cw is None else cw.reshape(-1, genome.n_connections)
-    weight_at = None
+    single_schedule = None  # the shared weight over time, for a single-episode fast path
     if sched is not None:
-        weight_at = _schedule_fn(sched)
+        single_schedule = list(sched)
     elif weight is not None and np.all(sched_w == sched_w[0]):
-        w0 = float(sched_w[0])
-        weight_at = lambda t: w0  # noqa: E731
+        single_schedule = [(0, float(sched_w[0]))]
     result = None
     one_weighting = cw1 is None or cw1.shape[0] == 1
     if engine != "batch" and b == 1 and one_weighting:
         program = scalar_program(genome, None if cw1 is None else cw1[0])
-        single = task_obj.single_episode(program, cw1 is None, int(seeds_arr[0]), weight_at, limit,
-                                         record_frames, on_step)
+        single = task_obj.single_episode(program, single_schedule if cw1 is None else None, int(seeds_arr[0]),
+                                         limit, record_frames, on_step)
         if single is not None:
             result = _from_single(task_obj, genome, seeds_arr, single, record, record_nodes, record_frames)
         elif engine == "scalar" and type(task_obj).single_episode is Task.single_episode:
@@ -224,7 +223,7 @@ def rollout(
         raise ValueError("the scalar engine runs one episode at a time")
     if result is None:
         result = _rollout_batch(genome, task_obj, seeds_arr, sched_w if weight is not None else None, cw,
-                                weight_at if sched is not None else None, limit, record, record_nodes,
+                                _schedule_fn(sched) if sched is not None else None, limit, record, record_nodes,
                                 record_frames, on_step)
     result.weights = desc
     return result

@@ -136,8 +136,8 @@ class Task(ABC):
         """Release resources held by ``state`` (environments, windows)."""
 
     # ----- optional fast paths -----------------------------------------------------------
-    def single_episode(self, program: tuple, shared: bool, seed: int, weight_at: Callable[[int], float] | None,
-                       limit: int, record_frames: bool, on_step: Callable[[int], None] | None) -> dict | None:
+    def single_episode(self, program: tuple, schedule: list | None, seed: int, limit: int, record_frames: bool,
+                       on_step: Callable[[int], None] | None) -> dict | None:
         """One episode on Python floats, where numpy's per-call cost dominates (B = 1).
 
         Offered by a task the way Gymnasium's ``vector_entry_point`` offers a
@@ -149,9 +149,10 @@ class Task(ABC):
 
         Args:
             program: the network's exact float program (:func:`wann_viz.nn.scalar_program`).
-            shared: True when ``program`` takes a shared weight (then ``weight_at(t)`` gives it).
+            schedule: the shared weight as ``[(step, weight), ...]`` sorted by step, from step 0
+                (a constant weight is ``[(0, w)]``), or ``None`` for a program with
+                per-connection weights.
             seed: the episode seed.
-            weight_at: shared weight at step t, or ``None`` with per-connection weights.
             limit: steps at most.
             record_frames: keep a frame per step.
             on_step: called with the step index after every step.

@@ -146,12 +146,14 @@ def _observe_cols(cols, s, c) -> np.ndarray:
     return obs
 
 
-_NP_SIN, _NP_COS = np.sin, np.cos  # numpy's own, on floats: the same bits as on arrays
+# numpy's float64 sin and cos are the C library's, as math's are: the same bits as on arrays
+# (tests/tasks/test_swingup.py checks the whole step bit for bit).
+_SIN, _COS = math.sin, math.cos
 
 
 def advance_scalar(x: float, x_dot: float, theta: float, theta_dot: float, s: float, c: float, action: float):
     """:func:`advance` on Python floats for one episode, bit for bit: the same
-    operations in the same order, and numpy's ``sin`` and ``cos``.
+    operations in the same order, and the same ``sin`` and ``cos``.
 
     Returns:
         ``(x, x_dot, theta, theta_dot, sin, cos, reward, terminated)`` after the step.
@@ -167,9 +169,15 @@ def advance_scalar(x: float, x_dot: float, theta: float, theta_dot: float, s: fl
     ntheta = theta_dot * DT + theta
     nx_dot = x_acc * DT + x_dot
     ntheta_dot = theta_acc * DT + theta_dot
-    ns = float(_NP_SIN(ntheta))
-    nc = float(_NP_COS(ntheta))
-    reward = (float(_NP_COS(nx * _X_TO_ANGLE)) * (nc + 1.0)) * 0.5
+    try:
+        ns = _SIN(ntheta)
+        nc = _COS(ntheta)
+    except ValueError:  # math refuses inf where numpy gives nan
+        ns = nc = math.nan
+    try:
+        reward = (_COS(nx * _X_TO_ANGLE) * (nc + 1.0)) * 0.5
+    except ValueError:
+        reward = math.nan
     return nx, nx_dot, ntheta, ntheta_dot, ns, nc, reward, abs(nx) > X_LIMIT
 
 
@@ -179,8 +187,11 @@ def step_scalar(x: float, x_dot: float, theta: float, theta_dot: float, action: 
     Returns:
         ``(x, x_dot, theta, theta_dot, reward, terminated)``.
     """
-    nx, nxd, nth, nthd, _, _, r, term = advance_scalar(x, x_dot, theta, theta_dot, float(_NP_SIN(theta)),
-                                                       float(_NP_COS(theta)), action)
+    try:
+        s, c = _SIN(theta), _COS(theta)
+    except ValueError:
+        s = c = math.nan
+    nx, nxd, nth, nthd, _, _, r, term = advance_scalar(x, x_dot, theta, theta_dot, s, c, action)
     return nx, nxd, nth, nthd, r, term
 
 
@@ -288,12 +299,12 @@ class SwingUpTask(Task):
             done = np.ones_like(done)
         return SwingUpState(cols, s, c, t, done), _observe_cols(cols, s, c), rewards, done
 
-    def single_episode(self, program, shared, seed, weight_at, limit, record_frames, on_step):
+    def single_episode(self, program, schedule, seed, limit, record_frames, on_step):
         """One episode on Python floats (see :meth:`Task.single_episode`): the exact
         float program of the network and :func:`advance_scalar`, bit for bit the
         batched loop, several times faster at B = 1."""
         with np.errstate(all="ignore"):  # inf and nan carry on, as in the batched loop
-            return _single_episode(program, shared, int(seed), weight_at, min(int(limit), self._max_steps),
+            return _single_episode(program, schedule, int(seed), min(int(limit), self._max_steps),
                                    record_frames, on_step)
 
     def frame(self, state: SwingUpState, index: int) -> dict:
@@ -308,27 +319,30 @@ class SwingUpTask(Task):
         }
 
 
-def _single_episode(program, shared, seed, weight_at, limit, record_frames, on_step) -> dict:
+def _single_episode(program, schedule, seed, limit, record_frames, on_step) -> dict:
     n_nodes, entries = program
     out_node = n_nodes - 1  # the one output is the genome's last node
     x, x_dot, theta, theta_dot = initial_states([seed])[0].tolist()
-    s, c = float(_NP_SIN(theta)), float(_NP_COS(theta))
+    s, c = _SIN(theta), _COS(theta)
     v = [0.0] * (n_nodes + 1)  # the last slot is the constant 0.0 of nodes without inputs
     v[0] = 1.0
-    history = array("d")  # node values, flat; cheaper to grow and to hand to numpy than lists
+    history = array("d")  # node values (and the 0.0 slot), flat: cheaper to grow than lists
     rewards = array("d")
     states = [(x, theta)]
+    changes = list(schedule or [])[::-1]  # pop the next weight change from the end
     w = None
+    next_change = changes[-1][0] if changes else limit
     for t in range(limit):
-        if shared:
-            w = weight_at(t)
+        if t == next_change:
+            w = changes.pop()[1]
+            next_change = changes[-1][0] if changes else limit
         v[1] = x
         v[2] = x_dot
         v[3] = c
         v[4] = s
         v[5] = theta_dot
         run_program(entries, v, w)
-        history.extend(v[:n_nodes])
+        history.extend(v)
         a = v[out_node]
         if a != a:  # the episode loop's rule: a nan output acts as 0
             a = 0.0
@@ -341,6 +355,6 @@ def _single_episode(program, shared, seed, weight_at, limit, record_frames, on_s
         if terminated:
             break
     n = len(rewards)
-    nodes = np.frombuffer(history, dtype=np.float64).reshape(n, n_nodes)
+    nodes = np.frombuffer(history, dtype=np.float64).reshape(n, n_nodes + 1)[:, :n_nodes]
     frames = [{"x": round(px, 4), "theta": round(pt, 4)} for px, pt in states] if record_frames else None
     return {"rewards": np.frombuffer(rewards, dtype=np.float64), "nodes": nodes, "frames": frames}
