@@ -1,8 +1,10 @@
-"""Shared fixtures: paths to shipped genomes and golden files."""
+"""Shared fixtures: paths to shipped genomes and golden files, and one headless Chromium."""
 
 from pathlib import Path
 
 import pytest
+
+from wann_viz.ui.testing import CHROMIUM, CHROMIUM_ARGS
 
 ROOT = Path(__file__).resolve().parents[1]
 GOLDEN = ROOT / "tests" / "golden"
@@ -19,3 +21,14 @@ def authors_genomes():
         "biped": load_genome(SAVED / "biped-authors.json"),
         "racer": load_genome(SAVED / "carracing-authors.json"),
     }
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); browser tests need it")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()

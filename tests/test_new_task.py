@@ -153,16 +153,10 @@ def _serve(port: int, folder: str) -> None:
 
 
 @pytest.mark.browser
-def test_generic_player_shows_the_new_task(tmp_path):
-    chromium = "/usr/bin/chromium"
-    if not Path(chromium).exists():
-        pytest.skip("browser tests need /usr/bin/chromium")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    import socket
+def test_generic_player_shows_the_new_task(tmp_path, browser):
+    from wann_viz.ui.testing import free_port
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     wann_viz.save_genome(pointmass_genome(best_shared_weight=1.0), tmp_path / "pm.json")
     log = open(tmp_path / "server.log", "wb")
     env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -178,27 +172,24 @@ def test_generic_player_shows_the_new_task(tmp_path):
                 if time.monotonic() > deadline or proc.poll() is not None:
                     raise RuntimeError((tmp_path / "server.log").read_text()[-2000:])
                 time.sleep(0.2)
-        with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=chromium, headless=True,
-                                        args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                                              "--disable-component-update", "--disable-sync", "--no-first-run"])
-            page = browser.new_page(viewport={"width": 1280, "height": 720})
-            errors = []
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(f"http://127.0.0.1:{port}/?genome=pm&panel=pointmass&seed=2")
-            page.wait_for_function("() => window.wannPlayer && window.wannPlayer.state().complete"
-                                   " && window.wannPlayer.state().ended", timeout=30_000)
-            st = page.evaluate("() => window.wannPlayer.state()")
-            assert st["task"] == "pointmass" and st["renderer"] is None and st["length"] == 50
-            # The generic renderer drew the two panels' titles and curves: many non-background pixels.
-            painted = page.evaluate("""() => {
-                const c = document.getElementById('stage-canvas'), d = c.getContext('2d')
-                    .getImageData(0, 0, c.width, c.height).data;
-                let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 200) n++; return n; }""")
-            assert painted > 2000
-            page.locator("#stage-canvas").screenshot(path=str(tmp_path / "generic.png"))
-            browser.close()
-            assert errors == []
+        context = browser.new_context(viewport={"width": 1280, "height": 720})
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(f"http://127.0.0.1:{port}/?genome=pm&panel=pointmass&seed=2")
+        page.wait_for_function("() => window.wannPlayer && window.wannPlayer.state().complete"
+                               " && window.wannPlayer.state().ended", timeout=30_000)
+        st = page.evaluate("() => window.wannPlayer.state()")
+        assert st["task"] == "pointmass" and st["renderer"] is None and st["length"] == 50
+        # The generic renderer drew the two panels' titles and curves: many non-background pixels.
+        painted = page.evaluate("""() => {
+            const c = document.getElementById('stage-canvas'), d = c.getContext('2d')
+                .getImageData(0, 0, c.width, c.height).data;
+            let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 200) n++; return n; }""")
+        assert painted > 2000
+        page.locator("#stage-canvas").screenshot(path=str(tmp_path / "generic.png"))
+        context.close()
+        assert errors == []
     finally:
         proc.terminate()
         proc.wait(timeout=10)

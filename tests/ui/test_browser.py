@@ -249,6 +249,8 @@ def test_click_an_edge_and_retune_it(page, live_server):
     assert s1["request"]["edits"] == {str(k): 0.8} and s1["request"]["base"] == "shared"
     page.wait_for_function("document.querySelector('#edge-info').innerText.includes('set here')")
     assert "weight 0.8" in page.locator("#edge-info").inner_text()
+    page.wait_for_function("() => { const g = document.querySelector('#network-graph .js-plotly-plot');"
+                           " return g && g.data && g.data.find(t => t.meta === 'edge-handles'); }")
     symbols = page.evaluate("document.querySelector('#network-graph .js-plotly-plot').data"
                             ".find(t => t.meta === 'edge-handles').marker.symbol")
     assert symbols[k] == "diamond" and symbols.count("diamond") == 1

@@ -53,6 +53,7 @@ def create_app(genome_dir: str | Path | None = None):
     from . import callbacks_genome, callbacks_mnist, callbacks_rollout, callbacks_url, callbacks_weights
     from .catalog import Catalog
     from .layout import build_layout
+    from .serving import harden
 
     catalog = Catalog(genome_dir)
     app = Dash(
@@ -70,6 +71,7 @@ def create_app(genome_dir: str | Path | None = None):
     callbacks_mnist.register(app, catalog)
     callbacks_url.register(app)
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
+    harden(app.server)
     app.catalog = catalog  # for tests and benchmarks
     return app
 

@@ -1,0 +1,116 @@
+"""What the Flask server under the Dash app does for a class: compression, cache and security
+headers, 404 for unknown paths, 400 for malformed callback bodies, no version disclosure.
+
+:func:`harden` is called by :func:`wann_viz.ui.create_app`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+from flask import Flask, Response, request
+
+from .constants import EMBED_PATH
+
+PAGES = ("/", EMBED_PATH)  # the explorer's pages; any other page path is a 404
+# Dash's own routes and the assets, all served as they are.
+DASH_PREFIXES = ("/_dash-", "/assets/", "/_reload-hash", "/_favicon.ico", "/_alive_")
+UPDATE_PATH = "/_dash-update-component"
+# Fingerprinted files (Dash's ".v4_4_1m123" names, or "?m=" on assets) never change under their URL.
+_FINGERPRINT = re.compile(r"\.v[0-9_]+m[0-9]+\.")
+IMMUTABLE = "public, max-age=31536000, immutable"
+SERVER_NAME = "WANN Explorer"
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status, self.message = status, message
+
+
+def _text(status: int, message: str) -> Response:
+    return Response(message + "\n", status=status, mimetype="text/plain")
+
+
+def _check_update_body() -> None:
+    """A callback body must be a JSON object naming its output, with lists of inputs and state."""
+    body = request.get_data(cache=True)
+    try:
+        doc = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        raise _Refused(400, "the callback request is not valid JSON") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("output"), str):
+        raise _Refused(400, "the callback request must be an object naming its output")
+    for key in ("inputs", "state", "outputs", "changedPropIds"):
+        if key in doc and not isinstance(doc[key], (list, dict)):
+            raise _Refused(400, f"the callback request's {key!r} must be a list")
+
+
+def harden(server: Flask, compress: bool = True) -> Flask:
+    """Add the class-ready behaviour to ``server`` (the Dash app's Flask server)."""
+    if compress:
+        from flask_compress import Compress
+
+        server.config.setdefault("COMPRESS_MIMETYPES", [
+            "text/html", "text/css", "text/plain", "text/javascript", "application/javascript",
+            "application/json", "image/svg+xml"])
+        server.config.setdefault("COMPRESS_MIN_SIZE", 1024)
+        Compress(server)
+
+    @server.before_request
+    def _refuse():
+        path = request.path
+        try:
+            if path.startswith(DASH_PREFIXES):
+                if path == UPDATE_PATH and request.method == "POST":
+                    _check_update_body()
+                return None
+            if path.rstrip("/") not in ("", EMBED_PATH):
+                raise _Refused(404, f"There is no page {path[:80]!r} here; the explorer is at / and /embed.")
+        except _Refused as exc:
+            return _text(exc.status, exc.message)
+        return None
+
+    @server.after_request
+    def _headers(response: Response) -> Response:
+        path = request.path
+        h = response.headers
+        h["X-Content-Type-Options"] = "nosniff"
+        h["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        # /embed may sit in any page's iframe (beside the article); the full explorer may not.
+        embed = path.rstrip("/") == EMBED_PATH
+        h["Content-Security-Policy"] = "frame-ancestors *" if embed else "frame-ancestors 'self'"
+        if path.startswith(("/_dash-component-suites/", "/assets/")) and response.status_code == 200:
+            if _FINGERPRINT.search(path) or "m" in request.args:
+                h["Cache-Control"] = IMMUTABLE
+            else:
+                h["Cache-Control"] = "public, max-age=3600"
+        elif path in PAGES or path == "/embed/":
+            h["Cache-Control"] = "no-cache"
+        h.pop("Server", None)
+        return response
+
+    from dash.exceptions import DependencyException
+
+    @server.errorhandler(DependencyException)
+    def _no_such_component(_exc):
+        return _text(404, "No such component file.")
+
+    @server.errorhandler(404)
+    def _not_found(_exc):
+        return _text(404, "Not found.")
+
+    @server.errorhandler(405)
+    def _not_allowed(_exc):
+        return _text(405, "Method not allowed.")
+
+    return server
+
+
+def quiet_dev_server() -> None:
+    """The development server's ``Server`` header names no versions."""
+    from werkzeug.serving import WSGIRequestHandler
+
+    WSGIRequestHandler.server_version = SERVER_NAME
+    WSGIRequestHandler.sys_version = ""
