@@ -570,6 +570,8 @@ def parse_genome(data: bytes | str, filename: str = "genome", task: str | None =
         raise GenomeError(f"{filename}: {exc}") from None
     except (MemoryError, RecursionError) as exc:  # hostile sizes or nesting
         raise GenomeError(f"{filename}: the file is too large or too deeply nested ({type(exc).__name__})") from None
+    except OverflowError:  # a 400-digit number where a float or an index belongs
+        raise GenomeError(f"{filename}: a number in the file is far too large") from None
 
 
 def load_genome(path: str | os.PathLike, task: str | None = None) -> Genome:

@@ -71,7 +71,11 @@ def clear_cache() -> None:
 # ----- validation ------------------------------------------------------------------
 
 def _number(value, what: str, lo: float = WEIGHT_MIN, hi: float = WEIGHT_MAX) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise RequestError(f"{what} must be a finite number")
+    if isinstance(value, int) and not -1e300 < value < 1e300:  # float() of a 400-digit int overflows
+        raise RequestError(f"{what} must be between {lo:g} and {hi:g}")
+    if not math.isfinite(value):
         raise RequestError(f"{what} must be a finite number")
     if not lo <= value <= hi:
         raise RequestError(f"{what} must be between {lo:g} and {hi:g}")
@@ -326,6 +330,8 @@ def run_tail(episode: Any, catalog: Catalog, uploads: Any = None) -> dict | None
     steps = episode.get("steps")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         return {"error": "the partial episode is malformed", "id": episode.get("id")}
+    if not isinstance(episode["request"], dict):
+        return {"error": "the partial episode is malformed", "id": None}
     request = dict(episode["request"]) | {"start_frame": 0, "nonce": 0}
     try:
         req, genome = normalize_request(request, catalog, uploads)

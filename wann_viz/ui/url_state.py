@@ -82,6 +82,8 @@ def parse_weight(value, lo: float = WEIGHT_MIN, hi: float = WEIGHT_MAX) -> float
             return None
     if not isinstance(value, (int, float)):
         return None
+    if isinstance(value, int) and not -1e300 < value < 1e300:  # float() of a huge int overflows
+        return None
     w = float(value)
     if not math.isfinite(w) or not lo <= w <= hi:
         return None
