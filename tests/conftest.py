@@ -11,6 +11,21 @@ GOLDEN = ROOT / "tests" / "golden"
 SAVED = ROOT / "saved_genomes"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def upload_folder(tmp_path_factory):
+    """Uploads of every test (and of the apps the browser tests start) go to a temporary folder."""
+    import os
+
+    folder = tmp_path_factory.mktemp("uploads")
+    old = os.environ.get("WANN_UPLOAD_DIR")
+    os.environ["WANN_UPLOAD_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("WANN_UPLOAD_DIR", None)
+    else:
+        os.environ["WANN_UPLOAD_DIR"] = old
+
+
 @pytest.fixture(scope="session")
 def authors_genomes():
     """The three shipped champions by golden-file stem: swing, biped, racer."""

@@ -91,6 +91,11 @@ class ResultCache:
                 self.put(key, hit)
         return hit
 
+    def clear_key(self, key: Hashable) -> None:
+        """Forget one entry."""
+        with self._lock:
+            self._cache.pop(key, None)
+
     def clear(self, namespace: str | None = None) -> None:
         """Forget everything, or only the keys whose first element is ``namespace``."""
         with self._lock:

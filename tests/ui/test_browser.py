@@ -395,3 +395,40 @@ def test_mnist_panel_digit_mask_and_accuracy(page, live_server, tmp_path, tiny_m
     page.wait_for_function("(t) => document.querySelector('#mnist-accuracy')?.innerText === t", arg=at[-2.0])
     assert "weight -2" in page.locator("#mnist-readout").inner_text()
     assert query_of(page.url)["digit"] == "3" and query_of(page.url)["panel"] == "mnist"
+
+
+def test_an_upload_is_private_until_shared_and_survives_a_reload(page, live_server, browser, tmp_path):
+    s0 = open_app(page, live_server)
+    good = tmp_path / "class-swing.json"
+    doc = json.loads((ROOT / "saved_genomes" / "swingup-authors.json").read_text())
+    doc["name"] = "Class swing-up"
+    good.write_text(json.dumps(doc))
+    page.locator("#upload input[type=file]").set_input_files(str(good))
+    s1 = wait_for_new_episode(page, s0["id"])
+    key = s1["request"]["genome"]
+    assert key.startswith("upload-") and "genome=" not in page.url
+    # Only the key and a secret live in the browser (local storage), never the genome.
+    stored = page.evaluate("() => JSON.parse(localStorage.getItem('uploads-store'))")
+    assert set(stored) == {key} and set(stored[key]) == {"secret"}
+    # Another browser cannot run it from the key alone.
+    other = browser.new_context()
+    stranger = other.new_page()
+    stranger.goto(f"{live_server}/?genome={key}&panel=swingup")
+    stranger.wait_for_function("() => window.wannPlayer && window.wannPlayer.state().id")
+    assert stranger.evaluate("() => window.wannPlayer.state().request.genome") == "swingup-authors"
+    # The uploader makes a share link; the stranger opens it and plays the upload.
+    page.get_by_role("button", name="Make a share link").click()
+    page.wait_for_function("() => document.querySelector('#share-link').value.includes('share=')")
+    link = page.locator("#share-link").input_value()
+    assert f"genome={key}" in link and "Anyone with this link" in page.locator("#share-note").inner_text()
+    stranger.goto(link)
+    stranger.wait_for_function("(k) => window.wannPlayer && window.wannPlayer.state().request"
+                               " && window.wannPlayer.state().request.genome === k", arg=key)
+    assert "Class swing-up" in stranger.locator("#genome-info").inner_text()
+    other.close()
+    # The uploader reloads the page: the upload is still there (server-side, any worker).
+    page.goto(f"{live_server}/?genome={key}&panel=swingup")
+    page.get_by_label("Genome").click()
+    page.get_by_role("option", name="Class swing-up (uploaded)").click()
+    page.wait_for_function("(k) => window.wannPlayer.state().request && window.wannPlayer.state().request.genome === k",
+                           arg=key)

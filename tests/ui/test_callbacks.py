@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from dash import no_update
 
-from wann_viz.genome import genome_to_dict, genome_to_json
+from wann_viz.genome import GenomeError, genome_to_dict, genome_to_json
 from wann_viz.tasks.registry import get_spec
 from wann_viz.ui import callbacks_genome as cg
 from wann_viz.ui import callbacks_rollout as cr
@@ -140,12 +140,16 @@ def test_upload_size_cap_and_malformed_contents():
         parse_upload(data_url(b"{}"), None)
 
 
-def test_upload_store_cannot_be_tampered_with(catalog):
-    doc = genome_to_dict(catalog["swingup-authors"].genome)
-    key, doc, _ = parse_upload(data_url(genome_to_json(catalog["swingup-authors"].genome).encode()), "s.json")
-    forged = dict(doc, name="changed")
-    with pytest.raises(Exception, match="changed after upload"):
-        resolve_genome(catalog, "upload-000000000000", {"upload-000000000000": forged})
+def test_a_browser_cannot_forge_or_borrow_an_upload(catalog):
+    # The browser holds a key and a secret, never the genome: a forged document does nothing,
+    # and another browser's (or no) secret cannot run it.
+    key, secret, _ = parse_upload(data_url(genome_to_json(catalog["swingup-authors"].genome).encode()), "s.json",
+                                  store=catalog.uploads)
+    assert resolve_genome(catalog, key, {key: {"secret": secret}}).name == catalog["swingup-authors"].genome.name
+    forged = genome_to_dict(catalog["swingup-authors"].genome) | {"name": "changed"}
+    for uploads in ({key: forged}, {key: {"secret": "someone-else"}}, {}, None):
+        with pytest.raises(GenomeError, match="not available in this browser"):
+            resolve_genome(catalog, key, uploads)
 
 
 def test_genome_info_and_panel_view(catalog):

@@ -39,11 +39,12 @@ def index_string() -> str:
 </html>"""
 
 
-def create_app(genome_dir: str | Path | None = None):
+def create_app(genome_dir: str | Path | None = None, upload_dir: str | Path | None = None):
     """Build the WANN Explorer Dash app.
 
     Args:
         genome_dir: folder of saved genomes (default: the repository's ``saved_genomes/``).
+        upload_dir: folder of uploaded genomes (default ``$WANN_UPLOAD_DIR`` or ``var/uploads/``).
 
     Returns:
         A ``dash.Dash`` instance; ``app.server`` is the Flask server.
@@ -54,8 +55,9 @@ def create_app(genome_dir: str | Path | None = None):
     from .catalog import Catalog
     from .layout import build_layout
     from .serving import harden
+    from .uploads import UploadStore
 
-    catalog = Catalog(genome_dir)
+    catalog = Catalog(genome_dir, UploadStore(upload_dir))
     app = Dash(
         __name__,
         title="WANN Explorer",
@@ -69,7 +71,7 @@ def create_app(genome_dir: str | Path | None = None):
     callbacks_weights.register(app, catalog)
     callbacks_rollout.register(app, catalog)
     callbacks_mnist.register(app, catalog)
-    callbacks_url.register(app)
+    callbacks_url.register(app, catalog)
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     harden(app.server)
     app.catalog = catalog  # for tests and benchmarks

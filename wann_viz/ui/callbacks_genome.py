@@ -32,7 +32,7 @@ def picker_options(catalog: Catalog, uploads: Any) -> list[dict]:
     other: list[dict] = []
     for entry in catalog.entries():
         (groups.get(entry.task, other)).append({"label": entry.label, "value": entry.key})
-    for key, doc in uploads.items():
+    for key in uploads:
         try:
             genome = resolve_genome(catalog, key, uploads)
         except GenomeError:
@@ -94,13 +94,13 @@ def select_genome(trigger: str | None, *, catalog: Catalog, pathname: Any = None
             return out
         task = upload_task if upload_task in panels() else None
         try:
-            key, doc, genome = parse_upload(upload_contents, upload_filename, task)
+            key, secret, genome = parse_upload(upload_contents, upload_filename, task, store=catalog.uploads)
         except UploadError as exc:
             out["upload_message"] = {"error": str(exc)}
             return out
         uploads = dict(uploads)
         uploads.pop(key, None)
-        uploads[key] = doc
+        uploads[key] = {"secret": secret}  # the genome stays on the server
         while len(uploads) > MAX_UPLOADS:
             uploads.pop(next(iter(uploads)))
         out["uploads"] = uploads
@@ -150,6 +150,19 @@ def select_genome(trigger: str | None, *, catalog: Catalog, pathname: Any = None
     out["slider"] = _slider_value(state.weight)
     out["weight"] = state.weight
     out["notices"] = notices
+    if state.share is not None:  # a shared upload: run it with the link's token
+        held = uploads.get(state.genome) if isinstance(uploads.get(state.genome), dict) else {}
+        shared = {**uploads, state.genome: {**held, "share": state.share}}
+        try:
+            _choose(catalog, state.genome, shared, out, set_weight=False)
+        except GenomeError:
+            notices.append("The shared genome of this link is not available (its link may be wrong, or the "
+                           "server forgot it); showing the default genome.")
+            state = parse_view("", catalog)[0]
+        else:
+            out["uploads"] = shared
+            out["options"] = picker_options(catalog, shared)
+            return out
     if state.genome is not None:
         _choose(catalog, state.genome, uploads, out, set_weight=False)
         out["panel"] = state.panel
@@ -190,8 +203,8 @@ def genome_info(meta: Any, uploads: Any, catalog: Catalog) -> list:
         if value:
             items.append(html.Div([html.Span(f"{label}: ", className="muted"), value], className="genome-meta-line"))
     if str(meta.get("key", "")).startswith(UPLOAD_PREFIX):
-        items.append(html.Div("Uploaded genomes stay in this browser tab and cannot be shared by link.",
-                              className="hint"))
+        items.append(html.Div("Uploaded genomes are kept on the server and open only in the browser that "
+                              "uploaded them, until you make a share link.", className="hint"))
     return items
 
 

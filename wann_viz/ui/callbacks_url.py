@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import ClientsideFunction, Input, Output, State
+from dash import ClientsideFunction, Input, Output, State, no_update
+
+from ..genome import GenomeError
 
 from ..tasks.registry import find_spec
 from ..tasks.specs import DIGITS_PANEL
@@ -22,21 +24,28 @@ from .constants import EMBED_PATH
 from .url_state import DEFAULT_SEED, DEFAULT_WEIGHT, DIGITS, IMAGE_MAX, ViewState, format_query, parse_seed, \
     parse_weight
 
-UPLOAD_NOTE = "Uploaded genomes stay in this tab: the link opens the default genome instead."
+UPLOAD_NOTE = ("This uploaded genome opens only in this browser: the link shows the default genome. "
+               "Make a share link to let others open it.")
+SHARED_NOTE = "Anyone with this link can run the uploaded genome (it stays read-only)."
 
 
-def view_link(request: Any, panel: Any, meta: Any, digit: Any, image: Any, pathname: Any) -> dict:
+def view_link(request: Any, panel: Any, meta: Any, digit: Any, image: Any, pathname: Any,
+              uploads: Any = None) -> dict:
     """The link of the view on screen.
 
     Returns:
-        ``{"path": "/" or "/embed", "query": "?genome=...", "active": bool, "note": str}``:
-        ``active`` says whether the panel shows the selected genome (the player
-        animates only then); ``note`` explains a link that cannot carry the genome.
+        ``{"path": "/" or "/embed", "query": "?genome=...", "active": bool, "note": str,
+        "can_share": bool}``: ``active`` says whether the panel shows the selected genome (the
+        player animates only then); ``note`` explains a link that cannot carry the genome;
+        ``can_share`` whether this browser may make a share link for it.
     """
     meta = meta if isinstance(meta, dict) else {}
     request = request if isinstance(request, dict) else {}
     key = meta.get("key") if isinstance(meta.get("key"), str) else None
-    linkable = bool(key) and not key.startswith(UPLOAD_PREFIX)
+    upload = bool(key) and key.startswith(UPLOAD_PREFIX)
+    held = uploads.get(key) if upload and isinstance(uploads, dict) and isinstance(uploads.get(key), dict) else {}
+    share = held.get("share") if isinstance(held.get("share"), str) else None
+    linkable = bool(key) and (not upload or share is not None)
     on_panel = bool(key) and meta.get("task") == panel
     spec = find_spec(panel)
     weight = parse_weight(request.get("weight"))
@@ -52,24 +61,46 @@ def view_link(request: Any, panel: Any, meta: Any, digit: Any, image: Any, pathn
         panel=panel if spec is not None else (meta.get("task") or ""),
         digit=digit if digits and digit in DIGITS else None,
         image=image if digits and image_ok else None,
+        share=share if upload and linkable and on_panel else None,
     )
     return {
         "path": EMBED_PATH if pathname == EMBED_PATH else "/",
         "query": format_query(state),
         "active": on_panel,
-        "note": "" if linkable or not key else UPLOAD_NOTE,
+        "note": (SHARED_NOTE if share else "") if linkable or not key else UPLOAD_NOTE,
+        "can_share": upload and share is None and isinstance(held.get("secret"), str),
     }
 
 
-def register(app) -> None:
-    """Wire the link writer (server) and its clientside applier to ``app``."""
+def make_share_link(clicks: Any, meta: Any, uploads: Any, catalog) -> tuple[Any, Any]:
+    """The uploads store with a share token for the selected upload, or a message."""
+    if not clicks or not isinstance(meta, dict) or not isinstance(uploads, dict):
+        return no_update, no_update
+    key = meta.get("key")
+    try:
+        token = catalog.uploads.share(key, uploads.get(key))
+    except GenomeError as exc:
+        return no_update, str(exc)
+    return {**uploads, key: {**uploads[key], "share": token}}, no_update
 
-    @app.callback(Output("url-sink", "data"),
+
+def register(app, catalog) -> None:
+    """Wire the link writer (server), its clientside applier and the share button to ``app``."""
+
+    @app.callback(Output("url-sink", "data"), Output("share-upload", "hidden"),
                   Input("request-store", "data"), Input("panel-tabs", "value"), Input("genome-meta", "data"),
-                  Input("mnist-digit", "value"), Input("mnist-index", "data"), State("url", "pathname"),
+                  Input("mnist-digit", "value"), Input("mnist-index", "data"), Input("uploads-store", "data"),
+                  State("url", "pathname"), prevent_initial_call=True)
+    def _link(request, panel, meta, digit, image, uploads, pathname):
+        link = view_link(request, panel, meta, digit, image, pathname, uploads)
+        return link, not link["can_share"]
+
+    @app.callback(Output("uploads-store", "data", allow_duplicate=True),
+                  Output("share-note", "children", allow_duplicate=True),
+                  Input("share-upload", "n_clicks"), State("genome-meta", "data"), State("uploads-store", "data"),
                   prevent_initial_call=True)
-    def _link(request, panel, meta, digit, image, pathname):
-        return view_link(request, panel, meta, digit, image, pathname)
+    def _share(clicks, meta, uploads):
+        return make_share_link(clicks, meta, uploads, catalog)
 
     app.clientside_callback(
         ClientsideFunction("wann", "apply_url"),

@@ -4,32 +4,29 @@ Pure Python (no dash/plotly): the callbacks call these functions and the
 tests call them directly.
 
 Keys: a saved genome's key is its file stem (``"swingup-authors"``), which is
-what share links carry. An uploaded genome's key is ``"upload-<sha>"`` and its
-native JSON document travels with the page in a ``dcc.Store``; the server only
-keeps a small content-keyed cache of parsed uploads.
+what share links carry. An uploaded genome's key is ``"upload-<sha>"``; the
+genome itself is kept on the server (:mod:`wann_viz.ui.uploads`) and the
+page's store holds only the key and this browser's credential for it.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-from ..cache import results
-from ..genome import Genome, GenomeError, genome_from_dict, genome_to_dict, load_genome, parse_genome
+from ..genome import Genome, GenomeError, load_genome
 from ..tasks.registry import find_spec, task_names
+from .uploads import UPLOAD_PREFIX, UploadStore
 
 DEFAULT_GENOME_DIR = Path(__file__).resolve().parents[2] / "saved_genomes"
 # Uploads are capped well below the loader's own limit: the document travels
 # with every request of the page.
 MAX_UPLOAD_BYTES = 1024 * 1024
 UPLOAD_EXTENSIONS = (".out", ".json")
-UPLOAD_PREFIX = "upload-"
 MAX_UPLOADS = 8  # per page; the oldest is dropped beyond this
 MAX_KEY_CHARS = 120
 _KEY_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,120}$")
@@ -87,8 +84,9 @@ class Catalog:
     the page can say which files were skipped and why.
     """
 
-    def __init__(self, folder: str | Path | None = None):
+    def __init__(self, folder: str | Path | None = None, uploads: UploadStore | None = None):
         self.folder = Path(folder) if folder is not None else DEFAULT_GENOME_DIR
+        self.uploads = uploads if uploads is not None else UploadStore()
         entries: dict[str, CatalogEntry] = {}
         errors: dict[str, str] = {}
         paths = sorted(self.folder.glob("*.json")) + sorted(self.folder.glob("*.out")) if self.folder.is_dir() else []
@@ -136,12 +134,6 @@ def _panel_rank(task: str | None) -> int:
 
 # ----- uploads ---------------------------------------------------------------------
 
-def upload_key(doc: Mapping[str, Any]) -> str:
-    """Content key of a native genome document: ``upload-<12 hex>``."""
-    text = json.dumps(doc, sort_keys=True, separators=(",", ":"))
-    return UPLOAD_PREFIX + hashlib.sha256(text.encode()).hexdigest()[:12]
-
-
 def decode_upload(contents: Any, filename: Any, max_bytes: int = MAX_UPLOAD_BYTES) -> bytes:
     """Bytes of a ``dcc.Upload`` data URL, refusing malformed or oversized input.
 
@@ -168,17 +160,18 @@ def decode_upload(contents: Any, filename: Any, max_bytes: int = MAX_UPLOAD_BYTE
 
 
 def parse_upload(contents: Any, filename: Any, task: str | None = None,
-                 max_bytes: int = MAX_UPLOAD_BYTES) -> tuple[str, dict, Genome]:
-    """Validate an uploaded ``.out`` or native ``.json`` genome with the core loader.
+                 max_bytes: int = MAX_UPLOAD_BYTES, store: UploadStore | None = None) -> tuple[str, str, Genome]:
+    """Validate an uploaded ``.out`` or native ``.json`` genome with the core loader and keep it.
 
     Args:
         contents: ``dcc.Upload.contents`` (a base64 data URL).
         filename: ``dcc.Upload.filename``.
         task: task of a ``.out`` matrix (``None``: guessed from the file name).
         max_bytes: size cap.
+        store: where it is kept (default: a store on the default folder).
 
     Returns:
-        ``(key, native document, genome)``.
+        ``(key, this browser's secret, genome)``.
 
     Raises:
         UploadError: the message to show (the loader's own words for bad genomes).
@@ -189,27 +182,21 @@ def parse_upload(contents: Any, filename: Any, task: str | None = None,
     if task is not None and find_spec(task) is None:
         raise UploadError(f"unknown task {task!r}")
     try:
-        genome = parse_genome(data, filename, task)
+        return (store if store is not None else UploadStore()).add(data, filename, task)
     except GenomeError as exc:
         raise UploadError(str(exc)) from None
-    if genome.task is None:
-        raise UploadError(f"{filename}: the genome does not say which task it solves; choose the task and upload again")
-    doc = genome_to_dict(genome)
-    if not doc.get("source"):
-        doc["source"] = f"uploaded file {filename}"
-    return upload_key(doc), doc, genome_from_dict(doc)
 
 
 def resolve_genome(catalog: Catalog, key: Any, uploads: Any) -> Genome:
-    """The genome for a picker key, from the catalog or the page's uploads store.
+    """The genome for a picker key, from the catalog or the server's upload store.
 
     Args:
-        catalog: saved genomes.
+        catalog: saved genomes (and the upload store).
         key: picker value.
-        uploads: the uploads store, ``{key: native document}`` (or ``None``).
+        uploads: the page's uploads store, ``{key: {"secret": ...} or {"share": ...}}`` (or ``None``).
 
     Raises:
-        GenomeError: unknown key, or an upload document that does not match its key or does not parse.
+        GenomeError: unknown key, or an upload this browser may not run.
     """
     if not isinstance(key, str) or not key or len(key) > MAX_KEY_CHARS:
         raise GenomeError("no genome is selected")
@@ -217,17 +204,8 @@ def resolve_genome(catalog: Catalog, key: Any, uploads: Any) -> Genome:
         return catalog[key].genome
     if not key.startswith(UPLOAD_PREFIX):
         raise GenomeError(f"unknown genome {key[:60]!r}")
-    cached = results.get(("upload", key))
-    if cached is not None:
-        return cached
-    doc = uploads.get(key) if isinstance(uploads, dict) else None
-    if not isinstance(doc, dict):
-        raise GenomeError("the uploaded genome is no longer available; upload it again")
-    if upload_key(doc) != key:
-        raise GenomeError("the uploaded genome was changed after upload; upload it again")
-    genome = genome_from_dict(doc)
-    results.put(("upload", key), genome)
-    return genome
+    credential = uploads.get(key) if isinstance(uploads, dict) else None
+    return catalog.uploads.genome(key, credential)
 
 
 def genome_meta(key: str, genome: Genome) -> dict:

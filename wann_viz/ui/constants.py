@@ -25,7 +25,7 @@ HALO_MIN, HALO_GAIN = 14.0, 24.0  # halo diameter = HALO_MIN + HALO_GAIN * tanh(
 EMBED_PATH = "/embed"
 UPLOAD_PREFIX = "upload-"
 # Link parameters, in the order the link writes them.
-URL_KEYS = ("genome", "weight", "seed", "panel", "digit", "image")
+URL_KEYS = ("genome", "weight", "seed", "panel", "digit", "image", "share")
 
 
 def client_config() -> dict:

@@ -273,7 +273,11 @@ def build_layout() -> html.Div:
                         dcc.Clipboard(target_id="embed-code", title="Copy the embed code", className="clipboard"),
                     ]),
                 ]),
-                html.Div(id="share-note", className="hint"),
+                html.Div(className="share-row", children=[
+                    html.Div(id="share-note", className="hint"),
+                    html.Button("Make a share link", id="share-upload", className="btn small", hidden=True,
+                                **{"aria-label": "Make a share link for this upload"}),
+                ]),
             ]),
         ]),
         html.Div(id="notices", className="notices", role="status"),
@@ -291,7 +295,7 @@ def build_layout() -> html.Div:
             "Apache License 2.0, Copyright Google LLC.",
         ]),
         # Per-user state (browser memory; nothing per user is kept on the server).
-        dcc.Store(id="uploads-store", data={}),
+        dcc.Store(id="uploads-store", data={}, storage_type="local"),  # {upload key: this browser's credential}
         dcc.Store(id="genome-meta"),
         dcc.Store(id="weights-store"),
         dcc.Store(id="selected-edge"),

@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl, urlencode
 from ..tasks.registry import find_spec
 from ..tasks.specs import DIGITS_PANEL
 from .catalog import Catalog, panel_title, panels
+from .uploads import is_upload_key
 from .constants import (  # noqa: F401  (re-exported: the URL's ranges)
     EMBED_PATH, SEED_MAX, SLIDER_MAX, SLIDER_MIN, URL_KEYS, WEIGHT_DECIMALS, WEIGHT_MAX, WEIGHT_MIN,
 )
@@ -30,6 +31,7 @@ PARAMS = URL_KEYS
 DIGITS = ("all",) + tuple(str(d) for d in range(10))  # the MNIST digit selector's values
 IMAGE_MAX = 9_999  # MNIST test images are 0 .. 9999
 _SEED_RE = re.compile(r"^\s*\+?\d{1,10}\s*$")
+_SHARE_RE = re.compile(r"^[A-Za-z0-9_\-]{8,64}$")
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class ViewState:
         panel: a task name (one panel per registered task).
         digit: MNIST panel only: one of ``DIGITS``, or ``None`` (the default, all digits).
         image: MNIST panel only: test image number, or ``None`` (the default, image 0).
+        share: the share token of an uploaded genome (``genome`` is then its ``upload-`` key).
     """
 
     genome: str | None
@@ -51,6 +54,7 @@ class ViewState:
     panel: str
     digit: str | None = None
     image: int | None = None
+    share: str | None = None
 
 
 def _short(text: str, n: int = 40) -> str:
@@ -161,6 +165,15 @@ def parse_view(search, catalog: Catalog) -> tuple[ViewState, list[str]]:
         panel = None
 
     genome = params.get("genome")
+    share = params.get("share")
+    if share is not None and not (is_upload_key(genome) and _SHARE_RE.match(share)):
+        notices.append("Ignored the link's share token: it belongs to no uploaded genome.")
+        share = None
+    if share is not None:  # an uploaded genome, opened with its share link (checked when it is loaded)
+        weight = parse_weight(params.get("weight")) if "weight" in params else None
+        s = parse_seed(params.get("seed")) if "seed" in params else None
+        return ViewState(genome, DEFAULT_WEIGHT if weight is None else weight, DEFAULT_SEED if s is None else s,
+                         panel or panels()[0], None, None, share), notices
     if genome is not None and genome not in catalog:
         fallback = (catalog.first_of_task(panel) if panel else None) or catalog.default_key()
         shown = catalog[fallback].label if fallback else "no genome"
@@ -232,4 +245,6 @@ def format_query(state: ViewState) -> str:
         params.append(("digit", state.digit))
     if state.image is not None:
         params.append(("image", str(int(state.image))))
+    if state.share is not None:
+        params.append(("share", state.share))
     return "?" + urlencode(params)
