@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import tracemalloc
 
 import pytest
@@ -10,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wann_viz.ui import create_app
+from wann_viz.ui.testing import callback_body, server_callbacks
 
 # Realistic values of the components the callbacks read (as a browser sends them).
 BASE = {
@@ -43,60 +45,29 @@ def app():
     return create_app()
 
 
-def _server_callbacks(app) -> list[tuple[str, dict]]:
-    return [(k, v) for k, v in app.callback_map.items() if v.get("callback")]
-
-
-def _outputs(key: str):
-    parts = key[2:-2].split("...") if key.startswith("..") else [key]
-    out = []
-    for part in parts:
-        cid, prop = part.rsplit(".", 1)
-        out.append({"id": json.loads(cid) if cid.startswith("{") else cid, "property": prop})
-    return out if key.startswith("..") else out[0]
-
-
-def _items(specs):
-    items = []
-    for spec in specs:
-        cid = spec["id"]
-        if cid.startswith("{"):  # a pattern-matching input: one matched component
-            pattern = json.loads(cid)
-            concrete = {k: ("set" if v == ["ALL"] else v) for k, v in pattern.items()}
-            items.append([{"id": concrete, "property": spec["property"], "value": 1}])
-        else:
-            items.append({"id": cid, "property": spec["property"], "value": BASE.get(f"{cid}.{spec['property']}")})
-    return items
-
-
-def body_for(key: str, cb: dict) -> dict:
-    inputs = _items(cb["inputs"])
-    first = inputs[0][0] if isinstance(inputs[0], list) else inputs[0]
-    cid = json.dumps(first["id"], separators=(",", ":")) if isinstance(first["id"], dict) else first["id"]
-    return {"output": key, "outputs": _outputs(key), "inputs": inputs, "state": _items(cb.get("state", [])),
-            "changedPropIds": [f"{cid}.{first['property']}"]}
-
-
 def _post(client, body) -> int:
     data = json.dumps(body, allow_nan=True)
-    return client.post("/_dash-update-component", data=data, content_type="application/json").status_code
+    client.set_cookie("wann_client", secrets.token_hex(8))  # a fresh browser: rate limits are tested apart
+    return client.post("/_dash-update-component", data=data, content_type="application/json",
+                       environ_base={"REMOTE_ADDR": f"10.0.{secrets.randbelow(250)}.{secrets.randbelow(250)}"}
+                       ).status_code
 
 
 def test_every_server_callback_answers_its_realistic_body(app):
     client = app.server.test_client()
-    callbacks = _server_callbacks(app)
+    callbacks = server_callbacks(app)
     assert len(callbacks) >= 15
     for key, cb in callbacks:
-        assert _post(client, body_for(key, cb)) in (200, 204), key
+        assert _post(client, callback_body(key, cb, BASE)) in (200, 204), key
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_mutated_bodies_never_get_a_500(app, data):
     client = app.server.test_client()
-    callbacks = _server_callbacks(app)
+    callbacks = server_callbacks(app)
     key, cb = data.draw(st.sampled_from(callbacks))
-    body = body_for(key, cb)
+    body = callback_body(key, cb, BASE)
     slots = [("inputs", i) for i in range(len(body["inputs"]))] + [("state", i) for i in range(len(body["state"]))]
     for _ in range(data.draw(st.integers(1, 3))):
         part, i = data.draw(st.sampled_from(slots))
@@ -114,9 +85,9 @@ def test_mutated_bodies_never_get_a_500(app, data):
 
 def test_memory_stays_flat_over_repeated_bad_requests(app):
     client = app.server.test_client()
-    callbacks = dict(_server_callbacks(app))
+    callbacks = dict(server_callbacks(app))
     key = next(k for k in callbacks if "episode-store" in k)
-    bad = body_for(key, callbacks[key])
+    bad = callback_body(key, callbacks[key], BASE)
     bad["inputs"][0]["value"] = {**BASE["request-store.data"], "weight": 10**400, "edits": [1, 2]}
     for _ in range(20):
         _post(client, bad)
@@ -137,9 +108,9 @@ HUGE = 10**400
                                     {"start_frame": HUGE}, {"nonce": HUGE}])
 def test_the_reported_500s_are_messages_now(app, change):
     client = app.server.test_client()
-    callbacks = dict(_server_callbacks(app))
+    callbacks = dict(server_callbacks(app))
     key = next(k for k in callbacks if "episode-store" in k)
-    body = body_for(key, callbacks[key])
+    body = callback_body(key, callbacks[key], BASE)
     body["inputs"][0]["value"] = {**BASE["request-store.data"], **change}
     assert _post(client, body) == 200
 
@@ -148,7 +119,7 @@ def test_the_reported_500s_are_messages_now(app, change):
                                   {"complete": False, "request": [1], "steps": HUGE}])
 def test_malformed_tail_requests(app, tail):
     client = app.server.test_client()
-    body = body_for("tail-store.data", app.callback_map["tail-store.data"])
+    body = callback_body("tail-store.data", app.callback_map["tail-store.data"], BASE)
     body["inputs"][0]["value"] = tail
     assert _post(client, body) in (200, 204)
 

@@ -21,6 +21,7 @@ from . import figures_mnist as fm
 from . import mnist_panel as mp
 from .catalog import Catalog, resolve_genome
 from .episodes import RequestError, normalize_request
+from .limits import live_refusal
 from .url_state import format_weight
 
 NAV_ACTIONS = ("prev", "next", "mistake")
@@ -35,7 +36,7 @@ def _mnist_request(request: Any, uploads: Any, catalog: Catalog) -> tuple[dict, 
         req, genome = normalize_request(request, catalog, uploads)
     except (RequestError, GenomeError):
         return None
-    return (req, genome) if mp.is_mnist(genome) else None
+    return (req, genome) if mp.is_mnist(genome) and live_refusal(genome) is None else None
 
 
 def _mnist_genome(meta: Any, uploads: Any, catalog: Catalog) -> Genome | None:
@@ -45,7 +46,7 @@ def _mnist_genome(meta: Any, uploads: Any, catalog: Catalog) -> Genome | None:
         genome = resolve_genome(catalog, meta.get("key"), uploads)
     except GenomeError:
         return None
-    return genome if mp.is_mnist(genome) else None
+    return genome if mp.is_mnist(genome) and live_refusal(genome) is None else None
 
 
 def _stat(value: str, words: list, stat_id: str) -> html.Div:
@@ -57,7 +58,12 @@ def readout(request: Any, uploads: Any, catalog: Catalog) -> list:
     """Accuracy at the current weights on all 10,000 test images, and the ensemble's accuracy."""
     found = _mnist_request(request, uploads, catalog)
     if found is None:
-        return []
+        try:
+            _, genome = normalize_request(request, catalog, uploads)
+        except (RequestError, GenomeError, AttributeError):
+            return []
+        refusal = live_refusal(genome) if mp.is_mnist(genome) else None
+        return [html.Div(refusal, className="error")] if refusal else []
     req, genome = found
     setting = mp.weight_setting(genome, req)
     now = mp.accuracy_now(genome, setting)

@@ -77,6 +77,8 @@ def make_share_link(clicks: Any, meta: Any, uploads: Any, catalog) -> tuple[Any,
     if not clicks or not isinstance(meta, dict) or not isinstance(uploads, dict):
         return no_update, no_update
     key = meta.get("key")
+    if not isinstance(key, str):
+        return no_update, no_update
     try:
         token = catalog.uploads.share(key, uploads.get(key))
     except GenomeError as exc:

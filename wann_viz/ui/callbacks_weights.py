@@ -21,6 +21,7 @@ from .callbacks_mnist import network_highlight
 from .catalog import Catalog, resolve_genome
 from .episodes import RequestError, connection_weights, normalize_request
 from .figures import empty_figure, format_value, network_figure
+from .limits import draw_refusal
 from .url_state import WEIGHT_MAX, WEIGHT_MIN, format_weight, parse_weight
 
 _EDGE_RE = re.compile(r"^edge:(\d{1,9})$")
@@ -52,6 +53,9 @@ def network_view(request: Any, selected: Any, uploads: Any, catalog: Catalog, di
         req, genome = normalize_request(request, catalog, uploads)
     except (RequestError, GenomeError) as exc:
         return empty_figure(str(exc))
+    refusal = draw_refusal(genome)
+    if refusal is not None:
+        return empty_figure(refusal)
     weights, own = _weights_for(genome, req)
     index = _selected_index(selected, req["genome"], genome)
     return network_figure(genome, weights, selected_edge=index, own_weight=own, uirevision=req["genome"],
@@ -164,7 +168,8 @@ def edit_weights(action: str, value: Any, selected: Any, store: Any, meta: Any, 
     if not isinstance(store, dict) or store.get("genome") != key:
         store = {"genome": key, "base": "shared", "edits": {}}
     base = store.get("base") if store.get("base") in ("shared", "tuned") else "shared"
-    edits = {k: v for k, v in (store.get("edits") or {}).items() if isinstance(k, str) and k.isdigit()}
+    raw = store.get("edits")
+    edits = {k: v for k, v in (raw if isinstance(raw, dict) else {}).items() if isinstance(k, str) and k.isdigit()}
     if action == "reset-all":
         return {"genome": key, "base": "shared", "edits": {}}, "All connections use the shared weight again."
     if action == "tuned":

@@ -16,7 +16,7 @@ import binascii
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from ..genome import Genome, GenomeError, load_genome
 from ..tasks.registry import find_spec, task_names

@@ -50,6 +50,7 @@ from ..rollout import Rollout, rollout
 from ..tasks.registry import find_spec, make_task
 from .catalog import MAX_KEY_CHARS, Catalog, resolve_genome
 from .constants import MAX_SCHEDULE, SEED_MAX, WEIGHT_MAX, WEIGHT_MIN
+from .limits import MAX_PAYLOAD_BYTES, live_refusal, payload_bytes
 from .url_state import round_weight
 
 NOT_LIVE = "This genome has no task that can run here."
@@ -65,7 +66,8 @@ def _cache_key(episode: str) -> tuple:
 
 def clear_cache() -> None:
     """Forget cached episodes (tests and benchmarks)."""
-    results.clear("episode")
+    for namespace in ("episode", "episode-part", "episode-whole"):
+        results.clear(namespace)
 
 
 # ----- validation ------------------------------------------------------------------
@@ -301,6 +303,12 @@ def run_request(request: Any, catalog: Catalog, uploads: Any = None) -> dict:
     spec = find_spec(genome.task)
     if spec is None or not spec.live:
         return head | {"unsupported": True, "message": (spec.live_note if spec else "") or NOT_LIVE}
+    refusal = live_refusal(genome)
+    if refusal is None and payload_bytes(spec.max_steps, genome.n_nodes, genome.n_out) > MAX_PAYLOAD_BYTES:
+        refusal = (f"An episode of this genome would send {genome.n_nodes} node values for each of "
+                   f"{spec.max_steps} steps, more than a page should load; its network can still be drawn.")
+    if refusal is not None:
+        return head | {"unsupported": True, "message": refusal}
     head |= {"renderer": spec.renderer, "input_labels": list(spec.input_labels),
              "output_labels": list(spec.output_labels)}
     cached = results.get(_cache_key(head["id"]))
@@ -310,12 +318,17 @@ def run_request(request: Any, catalog: Catalog, uploads: Any = None) -> dict:
     limit = spec.max_steps
     chunk = spec.first_chunk
     max_steps = None if chunk is None or req["start_frame"] + chunk >= limit else req["start_frame"] + chunk
-    try:
+    def compute():
         r = _run(genome, req, max_steps)
+        return r, max_steps is None or r.steps < max_steps
+
+    try:
+        # Identical requests arriving together (a class on the same link) are computed once.
+        r, complete = results.get_or_compute(("episode-part", head["id"], max_steps), compute)
     except ValueError as exc:  # e.g. a genome that does not fit the task
         return {"error": f"cannot run this episode: {exc}", "nonce": req["nonce"]}
-    complete = max_steps is None or r.steps < max_steps
-    results.put(_cache_key(head["id"]), (r, complete))
+    if complete or results.get(_cache_key(head["id"])) is None:
+        results.put(_cache_key(head["id"]), (r, complete))
     return head | _pack(r, complete)
 
 
@@ -338,6 +351,8 @@ def run_tail(episode: Any, catalog: Catalog, uploads: Any = None) -> dict | None
     except (RequestError, GenomeError) as exc:
         return {"error": str(exc), "id": episode.get("id")}
     eid = episode_id(req)
+    if live_refusal(genome) is not None:
+        return {"error": live_refusal(genome), "id": eid}
     spec = find_spec(genome.task)
     if eid != episode.get("id") or spec is None or not spec.live:
         return {"error": "the partial episode does not match its request", "id": episode.get("id")}
@@ -346,7 +361,7 @@ def run_tail(episode: Any, catalog: Catalog, uploads: Any = None) -> dict | None
         r = cached[0]
     else:
         try:
-            r = _run(genome, req, None)
+            r = results.get_or_compute(("episode-whole", eid), lambda: _run(genome, req, None))
         except ValueError as exc:
             return {"error": f"cannot run this episode: {exc}", "id": eid}
         results.put(_cache_key(eid), (r, True))

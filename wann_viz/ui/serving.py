@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 
 from flask import Flask, Response, request
 
 from .constants import EMBED_PATH
+from .limits import ADDRESS_BURST, ADDRESS_PER_SECOND, HEAVY_OUTPUTS, RateLimiter
 
 PAGES = ("/", EMBED_PATH)  # the explorer's pages; any other page path is a 404
 # Dash's own routes and the assets, all served as they are.
@@ -21,6 +23,7 @@ UPDATE_PATH = "/_dash-update-component"
 _FINGERPRINT = re.compile(r"\.v[0-9_]+m[0-9]+\.")
 IMMUTABLE = "public, max-age=31536000, immutable"
 SERVER_NAME = "WANN Explorer"
+CLIENT_COOKIE = "wann_client"
 
 
 class _Refused(Exception):
@@ -33,7 +36,7 @@ def _text(status: int, message: str) -> Response:
     return Response(message + "\n", status=status, mimetype="text/plain")
 
 
-def _check_update_body() -> None:
+def _check_update_body() -> dict:
     """A callback body must be a JSON object naming its output, with lists of inputs and state."""
     body = request.get_data(cache=True)
     try:
@@ -45,10 +48,24 @@ def _check_update_body() -> None:
     for key in ("inputs", "state", "outputs", "changedPropIds"):
         if key in doc and not isinstance(doc[key], (list, dict)):
             raise _Refused(400, f"the callback request's {key!r} must be a list")
+    return doc
 
 
-def harden(server: Flask, compress: bool = True) -> Flask:
-    """Add the class-ready behaviour to ``server`` (the Dash app's Flask server)."""
+def _allowed(browsers: RateLimiter, addresses: RateLimiter) -> bool:
+    """One computing request of this browser (its cookie) and of its network address."""
+    cookie = request.cookies.get(CLIENT_COOKIE, "")
+    browser_ok = browsers.allow(cookie) if 8 <= len(cookie) <= 64 else True
+    return addresses.allow(str(request.remote_addr)) and browser_ok
+
+
+def harden(server: Flask, compress: bool = True, limiter: RateLimiter | None = None) -> Flask:
+    """Add the class-ready behaviour to ``server`` (the Dash app's Flask server).
+
+    ``limiter`` bounds each browser's computing callbacks (default: a :class:`RateLimiter`);
+    over the limit they get 429.
+    """
+    limiter = limiter if limiter is not None else RateLimiter()
+    per_address = RateLimiter(ADDRESS_BURST, ADDRESS_PER_SECOND)
     if compress:
         from flask_compress import Compress
 
@@ -64,7 +81,9 @@ def harden(server: Flask, compress: bool = True) -> Flask:
         try:
             if path.startswith(DASH_PREFIXES):
                 if path == UPDATE_PATH and request.method == "POST":
-                    _check_update_body()
+                    doc = _check_update_body()
+                    if any(h in doc["output"] for h in HEAVY_OUTPUTS) and not _allowed(limiter, per_address):
+                        raise _Refused(429, "Too many requests at once: wait a moment.")
                 return None
             if path.rstrip("/") not in ("", EMBED_PATH):
                 raise _Refused(404, f"There is no page {path[:80]!r} here; the explorer is at / and /embed.")
@@ -89,6 +108,10 @@ def harden(server: Flask, compress: bool = True) -> Flask:
         elif path in PAGES or path == "/embed/":
             h["Cache-Control"] = "no-cache"
         h.pop("Server", None)
+        if path in PAGES and CLIENT_COOKIE not in request.cookies:
+            # An anonymous per-browser id: rate limits are per browser, not per classroom address.
+            response.set_cookie(CLIENT_COOKIE, secrets.token_urlsafe(16), max_age=30 * 24 * 3600,
+                                httponly=True, samesite="Lax")
         return response
 
     from dash.exceptions import DependencyException

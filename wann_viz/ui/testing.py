@@ -1,5 +1,6 @@
-"""Serving the real app and driving headless Chromium: shared by the browser tests,
-``benchmarks/ui_latency.py`` and ``scripts/ui_screenshots.py``.
+"""Serving the real app, driving headless Chromium and posting callbacks as a browser does:
+shared by the tests, ``benchmarks/ui_latency.py``, ``benchmarks/load.py`` and
+``scripts/ui_screenshots.py``.
 
 Needs Chromium at :data:`CHROMIUM` (Debian: ``apt-get install chromium``) and
 the ``playwright`` package; never ``playwright install``.
@@ -7,6 +8,7 @@ the ``playwright`` package; never ``playwright install``.
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -67,3 +69,47 @@ def stop(proc: subprocess.Popen) -> None:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+# ----- callback bodies, as the browser posts them ------------------------------------------
+
+def server_callbacks(app) -> list[tuple[str, dict]]:
+    """The app's server-side callbacks: ``[(output key, callback map entry)]``."""
+    return [(k, v) for k, v in app.callback_map.items() if v.get("callback")]
+
+
+def _outputs(key: str):
+    parts = key[2:-2].split("...") if key.startswith("..") else [key]
+    out = []
+    for part in parts:
+        cid, prop = part.rsplit(".", 1)
+        out.append({"id": json.loads(cid) if cid.startswith("{") else cid, "property": prop})
+    return out if key.startswith("..") else out[0]
+
+
+def _items(specs, values: dict):
+    items = []
+    for spec in specs:
+        cid = spec["id"]
+        if cid.startswith("{"):  # a pattern-matching input: one matched component
+            pattern = json.loads(cid)
+            concrete = {k: ("set" if v == ["ALL"] else v) for k, v in pattern.items()}
+            items.append([{"id": concrete, "property": spec["property"], "value": 1}])
+        else:
+            items.append({"id": cid, "property": spec["property"], "value": values.get(f"{cid}.{spec['property']}")})
+    return items
+
+
+def callback_body(key: str, cb: dict, values: dict) -> dict:
+    """The body a browser posts to ``/_dash-update-component`` for callback ``key``.
+
+    Args:
+        key: the callback's output key (``app.callback_map``'s).
+        cb: its entry in ``app.callback_map``.
+        values: ``{"component-id.property": value}`` of the inputs and state (missing: ``None``).
+    """
+    inputs = _items(cb["inputs"], values)
+    first = inputs[0][0] if isinstance(inputs[0], list) else inputs[0]
+    cid = json.dumps(first["id"], separators=(",", ":")) if isinstance(first["id"], dict) else first["id"]
+    return {"output": key, "outputs": _outputs(key), "inputs": inputs, "state": _items(cb.get("state", []), values),
+            "changedPropIds": [f"{cid}.{first['property']}"]}
