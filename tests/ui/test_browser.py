@@ -98,6 +98,12 @@ def click_point(page, meta: str, index: int) -> None:
     page.mouse.click(x, y)
 
 
+def wait_url(page, **params) -> None:
+    """Wait until the address bar holds these link parameters (the server writes the link)."""
+    page.wait_for_function("(p) => Object.entries(p).every(([k, v]) => "
+                           "new URLSearchParams(location.search).get(k) === v)", arg=params)
+
+
 def query_of(url: str) -> dict:
     return {k: v[0] for k, v in parse_qs(urlparse(url).query).items()}
 
@@ -158,6 +164,7 @@ def test_slider_reruns_the_task_and_changes_the_return(page, live_server):
     assert page.locator("#weight-input").input_value() == str(s1["request"]["weight"]).rstrip("0").rstrip(".")
     page.wait_for_function("(b) => document.querySelector('#return-final').innerText !== b", arg=before)
     assert page.locator("#return-final").inner_text() == f"{s1['finalReturn']:.2f}"
+    wait_url(page, weight=page.locator("#weight-input").input_value())
     assert query_of(page.url)["weight"] == page.locator("#weight-input").input_value()
     # values outside the slider's range through the number box
     page.locator("#weight-input").fill("3.25")
@@ -208,6 +215,7 @@ def test_playback_controls_scrubber_and_seed(page, live_server):
     page.get_by_role("button", name="Next seed").click()
     s2 = wait_for_new_episode(page, s1["id"])
     assert s2["request"]["seed"] == 8
+    wait_url(page, seed="8")
     assert query_of(page.url)["seed"] == "8"
 
 
@@ -327,6 +335,7 @@ def test_bad_url_parameters_fall_back_and_say_so(page, live_server):
     open_app(page, live_server, "?panel=mnist")
     page.wait_for_function("document.querySelector('#panel').classList.contains('mnist')")
     page.wait_for_function("document.querySelector('#mnist-accuracy')?.innerText.endsWith('%')", timeout=60_000)
+    wait_url(page, genome="mnist-evolved", weight="-1.9")
     assert query_of(page.url)["genome"] == "mnist-evolved" and query_of(page.url)["weight"] == "-1.9"
 
 
@@ -394,6 +403,7 @@ def test_mnist_panel_digit_mask_and_accuracy(page, live_server, tmp_path, tiny_m
     thumb.press("Home")
     page.wait_for_function("(t) => document.querySelector('#mnist-accuracy')?.innerText === t", arg=at[-2.0])
     assert "weight -2" in page.locator("#mnist-readout").inner_text()
+    wait_url(page, digit="3", panel="mnist")
     assert query_of(page.url)["digit"] == "3" and query_of(page.url)["panel"] == "mnist"
 
 
