@@ -33,8 +33,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(port: int, command: Sequence[str] | None = None, timeout: float = 60.0) -> tuple[subprocess.Popen, float]:
-    """Spawn the app (default ``python app.py --port PORT``) from the repository root.
+def start_app(port: int, command: Sequence[str] | None = None, timeout: float = 60.0, cwd: Path | None = None,
+              env: dict | None = None) -> tuple[subprocess.Popen, float]:
+    """Spawn the app (default ``python app.py --port PORT``) from the repository root (or ``cwd``).
 
     The server's log goes to a file, not a pipe nobody reads (a full pipe would block it).
 
@@ -43,10 +44,11 @@ def start_app(port: int, command: Sequence[str] | None = None, timeout: float = 
     """
     cmd = list(command) if command is not None else [sys.executable, "app.py", "--host", "127.0.0.1",
                                                       "--port", str(port)]
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    if env is None:
+        env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     log = tempfile.TemporaryFile()
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, cwd=cwd or ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     while True:
         if proc.poll() is not None:
             log.seek(0)
@@ -100,16 +102,17 @@ def _items(specs, values: dict):
     return items
 
 
-def callback_body(key: str, cb: dict, values: dict) -> dict:
+def callback_body(key: str, cb: dict, values: dict, changed: str | None = None) -> dict:
     """The body a browser posts to ``/_dash-update-component`` for callback ``key``.
 
     Args:
         key: the callback's output key (``app.callback_map``'s).
         cb: its entry in ``app.callback_map``.
         values: ``{"component-id.property": value}`` of the inputs and state (missing: ``None``).
+        changed: the input that fired (``"upload.contents"``); default the first.
     """
     inputs = _items(cb["inputs"], values)
     first = inputs[0][0] if isinstance(inputs[0], list) else inputs[0]
     cid = json.dumps(first["id"], separators=(",", ":")) if isinstance(first["id"], dict) else first["id"]
     return {"output": key, "outputs": _outputs(key), "inputs": inputs, "state": _items(cb.get("state", []), values),
-            "changedPropIds": [f"{cid}.{first['property']}"]}
+            "changedPropIds": [changed or f"{cid}.{first['property']}"]}
