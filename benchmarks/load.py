@@ -7,10 +7,10 @@ Usage::
     python benchmarks/load.py --heavy               # one more user who keeps asking for a huge genome
     python benchmarks/load.py --root OTHER_CHECKOUT --servers dev   # the same load on another version
 
-Each user drags the shared weight on swing-up, biped or MNIST (a 50/30/20 mix): every change
-posts the callbacks a browser posts (the episode, then the network figure and the link; MNIST:
-its readout and profile instead of an episode; the biped's second part as a tail request), then
-waits 0.3 to 1 s. It prints p50/p95/p99 per callback and per interaction (first request to the
+Each user drags the shared weight on swing-up, biped or MNIST (a 50/30/20 mix): a drag is 2 to 4
+changes 0.1 to 0.2 s apart, then the student watches for 2 to 6 s. Every change posts the
+callbacks a browser posts (the episode, then the network figure and the link; MNIST: its readout
+and profile instead of an episode; the biped's second part as a tail request). It prints p50/p95/p99 per callback and per interaction (first request to the
 last response of the group), errors, 429s and the servers' peak memory; under gunicorn one worker
 is killed half-way and the requests that failed are counted. Bounded: at most 100 users and
 300 s; it stops by itself. Latencies are of this machine and this run (compare them within a run).
@@ -46,6 +46,7 @@ class Recorder:
         self.groups: dict[str, list[float]] = {}
         self.errors: list[tuple[float, str]] = []
         self.limited = 0
+        self.retried = 0  # requests sent again on a fresh connection (an idle keep-alive closed, or a worker died)
         self.in_flight: dict[int, float] = {}
 
     def call(self, name: str, ms: float) -> None:
@@ -91,9 +92,12 @@ class Client:
                         self.conn = None
                     break
                 except (ConnectionError, http.client.HTTPException, OSError):
+                    reused = self.conn is not None and attempt == 0
                     self.conn = None
-                    if attempt:  # the same request once more on a fresh connection, as a browser retries
+                    if not reused:
                         raise
+                    with self.rec.lock:  # a dropped keep-alive connection: browsers send it again
+                        self.rec.retried += 1
         except Exception as exc:
             self.rec.error(f"{name}: {type(exc).__name__}")
             return None
@@ -126,7 +130,7 @@ def user(port: int, rec: Recorder, keys: dict, callback_map: dict, stop_at: floa
     task, genome, _ = rng.choices(SCENARIOS, weights=[w for *_, w in SCENARIOS])[0]
     if heavy_key is not None:
         task, genome = "swingup", heavy_key
-    seed, nonce = rng.randrange(5), 0
+    seed, nonce, burst = rng.randrange(5), 0, 0
     while time.monotonic() < stop_at:
         nonce += 1
         request = {"genome": genome, "seed": seed, "weight": rng.choice(WEIGHTS), "base": "shared", "edits": {},
@@ -151,7 +155,12 @@ def user(port: int, rec: Recorder, keys: dict, callback_map: dict, stop_at: floa
         if isinstance(tail, dict):
             client.post("tail", {"tail-request.data": tail, "uploads-store.data": {}})
             rec.group("biped incl. tail", (time.perf_counter() - t0) * 1e3)
-        time.sleep(rng.uniform(0.3, 1.0))
+        if burst <= 0:
+            burst = rng.randint(2, 4)
+            time.sleep(rng.uniform(2.0, 6.0))  # watching the episode
+        else:
+            burst -= 1
+            time.sleep(rng.uniform(0.1, 0.2))  # still dragging
 
 
 HEAVY_SECRET = [""]
@@ -218,10 +227,10 @@ def pct(values: list[float], q: float) -> float:
 
 def callback_map_of(root: Path) -> dict:
     """The server callbacks of the app in ``root`` (another checkout may have other ones)."""
-    code = ("import json, sys; sys.path.insert(0, sys.argv[1]); from wann_viz.ui import create_app; "
+    code = ("import json; from wann_viz.ui import create_app; "
             "m = create_app().callback_map; print(json.dumps({k: {'inputs': v['inputs'], "
             "'state': v.get('state', []), 'callback': bool(v.get('callback'))} for k, v in m.items()}))")
-    out = subprocess.run([sys.executable, "-c", code, str(root)], cwd=root, capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True,
                          timeout=120, env=dict(os.environ, PYTHONPATH=str(root)))
     if out.returncode:
         raise RuntimeError(out.stderr[-2000:])
@@ -285,7 +294,8 @@ def report(results: list[dict], users: int, seconds: float) -> None:
     for res in results:
         rec = res["rec"]
         print(f"== {res['server']}: peak memory of the server processes {res['peak_mb']:.0f} MB; "
-              f"errors {len(rec.errors)}; rate-limited (429) {rec.limited}")
+              f"errors {len(rec.errors)}; rate-limited (429) {rec.limited}; "
+              f"re-sent on a fresh connection {rec.retried}")
         print(f"{'callback':<22}{'n':>7}{'p50':>9}{'p95':>9}{'p99':>9}")
         for name, ms in sorted(rec.calls.items()):
             print(f"{name:<22}{len(ms):>7}{pct(ms, 50):>9.0f}{pct(ms, 95):>9.0f}{pct(ms, 99):>9.0f}")

@@ -57,3 +57,61 @@ def test_the_dev_server_names_no_versions():
 
     quiet_dev_server()
     assert WSGIRequestHandler.server_version == SERVER_NAME and WSGIRequestHandler.sys_version == ""
+
+
+def test_an_upload_plays_on_every_gunicorn_worker_and_after_a_restart(tmp_path):
+    # Two workers, fresh connections (each may land on either worker), then the server restarted.
+    import base64
+    import http.client
+    import json
+    import os
+    import sys
+    from pathlib import Path
+
+    from wann_viz.ui.testing import ROOT, callback_body, free_port, start_app, stop
+
+    pytest.importorskip("gunicorn")
+    app = create_app()
+    cmap = app.callback_map
+    select = next(k for k, v in cmap.items() if v.get("callback") and "genome-picker.value" in k)
+    episode = next(k for k, v in cmap.items() if v.get("callback") and "episode-store" in k)
+    env = dict(os.environ, WANN_UPLOAD_DIR=str(tmp_path), PYTHONPATH=str(ROOT))
+
+    def post(port, key, values, changed=None):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn.request("POST", "/_dash-update-component", json.dumps(callback_body(key, cmap[key], values, changed)),
+                     {"Content-Type": "application/json", "Connection": "close"})
+        resp = conn.getresponse()
+        data = resp.read()
+        conn.close()
+        return resp.status, json.loads(data) if data else {}
+
+    doc = json.loads((Path(ROOT) / "saved_genomes" / "swingup-authors.json").read_text())
+    doc["name"] = "Worker test"
+    contents = "data:application/json;base64," + base64.b64encode(json.dumps(doc).encode()).decode()
+    pids = set()
+    for round_ in range(2):
+        port = free_port()
+        proc, _ = start_app(port, [sys.executable, "-m", "gunicorn", "app:server", "--workers", "2",
+                                   "--worker-class", "gthread", "--threads", "2", "--bind", f"127.0.0.1:{port}"],
+                            env=env)
+        try:
+            if round_ == 0:
+                status, answer = post(port, select, {"upload.contents": contents, "upload.filename": "w.json",
+                                                     "upload-task.value": "auto", "uploads-store.data": {},
+                                                     "url.pathname": "/"}, changed="upload.contents")
+                assert status == 200
+                uploads = answer["response"]["uploads-store"]["data"]
+                key = next(iter(uploads))
+            for i in range(12):
+                request = {"genome": key, "seed": i % 3, "weight": 0.8, "base": "shared", "edits": {}}
+                status, answer = post(port, episode, {"request-store.data": request, "uploads-store.data": uploads})
+                payload = answer["response"]["episode-store"]["data"]
+                assert status == 200 and "error" not in payload and payload["genome"] == key
+                # Without the secret, nobody else can run it.
+                status, answer = post(port, episode, {"request-store.data": request, "uploads-store.data": {}})
+                assert "not available" in answer["response"]["episode-store"]["data"]["error"]
+            pids.add(proc.pid)
+        finally:
+            stop(proc)
+    assert len(pids) == 2  # two server lives: the upload outlived the first

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from dash import ALL, Input, Output, State, ctx, html, no_update
 
+from ..cache import results
 from ..genome import Genome, GenomeError
 from .callbacks_mnist import network_highlight
 from .catalog import Catalog, resolve_genome
@@ -56,10 +57,18 @@ def network_view(request: Any, selected: Any, uploads: Any, catalog: Catalog, di
     refusal = draw_refusal(genome)
     if refusal is not None:
         return empty_figure(refusal)
-    weights, own = _weights_for(genome, req)
     index = _selected_index(selected, req["genome"], genome)
-    return network_figure(genome, weights, selected_edge=index, own_weight=own, uirevision=req["genome"],
-                          highlight=network_highlight(genome, digit))
+    digit_key = digit if isinstance(digit, (str, int)) and not isinstance(digit, bool) else None
+    # A class looks at the same few genomes and weights: each figure is built once.
+    key = ("figure", req["genome"], req["base"], None if req["base"] == "tuned" else req["weight"],
+           tuple(sorted(req["edits"].items())), index, str(digit_key))
+
+    def build() -> dict:
+        weights, own = _weights_for(genome, req)
+        return network_figure(genome, weights, selected_edge=index, own_weight=own, uirevision=req["genome"],
+                              highlight=network_highlight(genome, digit))
+
+    return results.get_or_compute(key, build)
 
 
 def _selected_index(selected: Any, key: str, genome: Genome) -> int | None:
