@@ -137,3 +137,4 @@ def quiet_dev_server() -> None:
 
     WSGIRequestHandler.server_version = SERVER_NAME
     WSGIRequestHandler.sys_version = ""
+    WSGIRequestHandler.version_string = lambda self: SERVER_NAME
