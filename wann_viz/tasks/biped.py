@@ -25,11 +25,49 @@ VIEWPORT_H = 400 / SCALE
 BODY_NAMES = ("hull", "thigh_1", "shin_1", "thigh_2", "shin_2")
 
 
-def make_env():
-    """One raw ``BipedalWalker-v3`` environment (wrappers removed: the task counts steps)."""
+def make_env(lidar: str = "v3"):
+    """One raw ``BipedalWalker-v3`` environment (wrappers removed: the task counts steps).
+
+    Args:
+        lidar: ``"v3"`` (Gymnasium's: each ray keeps the closest hit) or ``"v2"`` (the paper's
+            gym v2: each ray keeps the first hit Box2D reports).
+    """
     import gymnasium  # heavy; imported only when a biped is actually run
 
+    if lidar == "v2":
+        return _v2_lidar_class()()
+    if lidar != "v3":
+        raise ValueError(f"lidar must be 'v2' or 'v3', got {lidar!r}")
     return gymnasium.make(ENV_ID).unwrapped
+
+
+_V2_CLASS = None
+
+
+def _v2_lidar_class():
+    """Gymnasium's walker with gym v2's lidar: a subclass that swaps the ray callbacks, nothing copied."""
+    global _V2_CLASS
+    if _V2_CLASS is None:
+        import Box2D
+        from gymnasium.envs.box2d.bipedal_walker import BipedalWalker
+
+        class FirstHitLidar(Box2D.b2.rayCastCallback):
+            def ReportFixture(self, fixture, point, normal, fraction):
+                if (fixture.filterData.categoryBits & 1) == 0:
+                    return -1  # not ground: ignore and go on
+                self.p2 = point
+                self.fraction = fraction
+                return 0  # v2 stops at the first ground fixture reported (v3 returns fraction: the closest)
+
+        class BipedalWalkerV2Lidar(BipedalWalker):
+            def step(self, action):
+                # reset() makes v3's callbacks and then steps once: swap them before any ray is cast.
+                if not isinstance(self.lidar[0], FirstHitLidar):
+                    self.lidar = [FirstHitLidar() for _ in range(10)]
+                return super().step(action)
+
+        _V2_CLASS = BipedalWalkerV2Lidar
+    return _V2_CLASS
 
 
 def _bodies(env) -> list:
@@ -77,11 +115,13 @@ class BipedTask(Task):
 
     spec = get_spec("biped")
 
+    lidar = "v3"
+
     def __init__(self, max_steps: int | None = None):
         super().__init__(max_steps)
 
     def reset(self, seeds: Sequence[int]) -> tuple[BipedState, np.ndarray]:
-        envs = [make_env() for _ in seeds]  # cheap (under 1 ms) next to an episode
+        envs = [make_env(self.lidar) for _ in seeds]  # cheap (under 1 ms) next to an episode
         obs = np.empty((len(envs), self.spec.n_in))
         for i, (env, seed) in enumerate(zip(envs, seeds)):
             obs[i], _ = env.reset(seed=int(seed))
@@ -144,4 +184,18 @@ def frame_polygons(frame: dict, scene: dict) -> list[list[tuple[float, float]]]:
         c, s = np.cos(a), np.sin(a)
         polys.append([(x + c * px - s * py, y + s * px + c * py) for px, py in shape])
     return polys
+
+
+class BipedV2LidarTask(BipedTask):
+    """BipedalWalker with the lidar of the paper's gym v2, everything else Gymnasium's v3.
+
+    Description, Observation, Action, Reward, Start, Episode end: as :class:`BipedTask`.
+    Differences from the paper's version: none known. Each lidar ray keeps the first ground
+    fixture Box2D reports (gym v2) instead of the closest (v3). Measured on the shipped champion
+    (3 episodes at its shared weight, 16 with random weights, 16 with random shared weights), no
+    lidar reading differed from v3's: on this terrain the first fixture reported is the closest.
+    """
+
+    spec = get_spec("biped-v2")
+    lidar = "v2"
 

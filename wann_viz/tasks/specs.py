@@ -62,6 +62,7 @@ class TaskSpec:
         live_note: what the explorer says instead of an episode when ``live`` is False.
         unavailable_note: why the task may be missing from an installation.
         file_hints: words in an authors' ``.out`` file name that mean this task.
+        listed: the explorer gives the task a panel (a variant of another task may not need one).
     """
 
     name: str
@@ -84,6 +85,7 @@ class TaskSpec:
     live_note: str = ""
     unavailable_note: str = ""
     file_hints: tuple[str, ...] = ()
+    listed: bool = True
 
     def __post_init__(self):
         if not self.name or not self.name.replace("_", "").replace("-", "").isalnum():
@@ -137,6 +139,14 @@ BUILTIN_SPECS: tuple[TaskSpec, ...] = (
                        "tuned_shared_weight": (261, 58), "tuned_weights": (332, 1)},
         paper_note="(paper: BipedalWalker-v2; this run: Gymnasium BipedalWalker-v3)",
         file_hints=("biped", "walker"),
+    ),
+    TaskSpec(
+        "biped-v2", "BipedalWalker (gym v2 lidar)", _BIPED_INPUTS, ("hip_1", "knee_1", "hip_2", "knee_2"), 1600,
+        entry_point="wann_viz.tasks.biped:BipedV2LidarTask", panel_title="Biped (v2 lidar)", listed=False,
+        renderer="biped", first_chunk=200,
+        paper_results={"random_weights": (-46, 54), "random_shared_weight": (51, 108),
+                       "tuned_shared_weight": (261, 58), "tuned_weights": (332, 1)},
+        paper_note="(paper: BipedalWalker-v2; this run: Gymnasium BipedalWalker-v3 with v2's lidar)",
     ),
     TaskSpec(
         "carracing", "CarRacing", tuple(f"latent{i:02d}" for i in range(1, 17)), ("steer", "gas", "brakes"), 1000,

@@ -34,8 +34,8 @@ _KEY_RE = re.compile(r"^[A-Za-z0-9_.\-]{1,120}$")
 
 
 def panels() -> tuple[str, ...]:
-    """Panels in display order: one per registered task, in the registry's order."""
-    return tuple(task_names())
+    """Panels in display order: one per listed task (``TaskSpec.listed``), in the registry's order."""
+    return tuple(name for name in task_names() if find_spec(name).listed)
 
 
 def panel_title(task: str | None) -> str:
