@@ -19,6 +19,7 @@ from typing import Sequence
 COMMANDS: list[str] = [
     "wann_viz.cli:add_evaluate_command",
     "wann_viz.search.cli:add_search_command",
+    "wann_viz.cli:add_tune_command",
 ]
 
 CONDITION_LABELS = {
@@ -42,6 +43,7 @@ class ProgressBar:
         self.start = time.monotonic()
         self._tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self._last_tenth = -1
+        self.unit = "episodes"
 
     def __call__(self, done: int, total: int) -> None:
         frac = done / total if total else 1.0
@@ -52,7 +54,7 @@ class ProgressBar:
             self._last_tenth = tenth
         filled = int(round(frac * self.width))
         elapsed = time.monotonic() - self.start
-        line = f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} episodes {elapsed:.0f}s"
+        line = f"{self.label} [{'#' * filled}{'.' * (self.width - filled)}] {done}/{total} {self.unit} {elapsed:.0f}s"
         self.stream.write(("\r" + line) if self._tty else (line + "\n"))
         if self._tty and done >= total:
             self.stream.write("\n")
@@ -140,6 +142,73 @@ def run_evaluate(args) -> int:
         print(json.dumps(result, allow_nan=False))
     else:
         print(format_report(genome, task, result, args.episodes, args.seed, args.max_steps))
+    return 0
+
+
+def add_tune_command(subparsers) -> None:
+    p = subparsers.add_parser(
+        "tune",
+        help="tune one weight per connection (the paper's fourth condition) with CMA-ES",
+        description="Start every connection at the genome's best shared weight and tune the weights with "
+                    "CMA-ES (pycma; separable for genomes of more than 100 connections). Seeded; a checkpoint "
+                    "after every generation in the --out file's folder; --resume continues it. Writes the "
+                    "genome with the tuned weights attached and the settings recorded.",
+    )
+    p.add_argument("genome", help="genome file: native .json or the authors' .out")
+    p.add_argument("--out", required=True, help="the tuned genome (.json); its checkpoint goes beside it")
+    p.add_argument("--task", default=None, help="task name when the genome file does not say")
+    p.add_argument("--generations", type=positive_int, default=100, help="CMA-ES generations (100)")
+    p.add_argument("--episodes", type=positive_int, default=8, help="episodes per candidate (8)")
+    p.add_argument("--seed", type=int, default=0, help="seed of CMA-ES and of the training episodes (0)")
+    p.add_argument("--popsize", type=positive_int, default=None, help="candidates per generation (CMA-ES's default)")
+    p.add_argument("--sigma", type=float, default=0.5, help="initial step size (0.5)")
+    p.add_argument("--start-weight", type=float, default=None, help="start (default: the best shared weight)")
+    p.add_argument("--resume", action="store_true", help="continue from the checkpoint beside --out")
+    p.set_defaults(run=run_tune)
+
+
+def run_tune(args) -> int:
+    from pathlib import Path
+
+    from .genome import GenomeError, load_genome, save_genome
+    from .tasks.registry import unavailable_reason
+    from .tune import default_settings, tune
+
+    try:
+        genome = load_genome(args.genome, task=args.task)
+    except GenomeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    task = args.task or genome.task
+    if not task:
+        print("error: the genome does not say which task it solves; add --task", file=sys.stderr)
+        return 2
+    reason = unavailable_reason(task) if task else None
+    if reason:
+        print(f"error: {reason}", file=sys.stderr)
+        return 2
+    settings = default_settings(genome, task) | {"generations": args.generations, "episodes": args.episodes,
+                                                 "seed": args.seed, "popsize": args.popsize, "sigma0": args.sigma}
+    if args.start_weight is not None:
+        settings["start_weight"] = float(args.start_weight)
+    out = Path(args.out)
+    bar = ProgressBar(f"tune {task}")
+    start = time.monotonic()
+
+    def report(row: dict) -> None:
+        bar(row["generation"], row["generations"])
+
+    bar.unit = "generations"
+    try:
+        tuned = tune(genome, settings, out.parent / (out.stem + ".tune"), resume=args.resume, progress=report)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    save_genome(tuned, out)
+    info = tuned.extra["tuning"]
+    print(f"best mean return on the training episodes {info['best_training_return']:.1f} after "
+          f"{len(info['history']['generation'])} generations ({time.monotonic() - start:.0f} s) -> {out}")
+    print(f"check it on fresh episodes: python -m wann_viz evaluate {out}")
     return 0
 
 
