@@ -68,6 +68,7 @@ def drag_slider(page, fraction: float) -> None:
 
 def point_centre(page, meta: str, index: int) -> tuple[float, float]:
     """Screen position of point ``index`` of the network trace tagged ``meta`` (scrolled into view)."""
+    wait_for_network(page)
     page.locator("#network-graph").scroll_into_view_if_needed()
     box = page.evaluate(
         "([meta, i]) => { const gd = document.querySelector('#network-graph .js-plotly-plot');"
@@ -78,8 +79,15 @@ def point_centre(page, meta: str, index: int) -> tuple[float, float]:
     return box["x"], box["y"]
 
 
+def wait_for_network(page) -> None:
+    """The network figure is drawn (it follows the episode's first frame, a server round trip later)."""
+    page.wait_for_function("() => { const gd = document.querySelector('#network-graph .js-plotly-plot');"
+                           " return gd && gd.data && gd.calcdata && gd.data.some(t => t.meta === 'edge-handles'); }")
+
+
 def isolated_edge(page) -> int:
     """Index of the connection whose dot is farthest from every other point (unambiguous to click)."""
+    wait_for_network(page)
     return page.evaluate(
         "() => { const gd = document.querySelector('#network-graph .js-plotly-plot');"
         " const pts = []; gd.data.forEach(t => { if (t.meta === 'edge-handles' || t.meta === 'nodes')"
@@ -207,6 +215,7 @@ def test_playback_controls_scrubber_and_seed(page, live_server):
     page.get_by_role("button", name="Play").click()
     page.wait_for_function("window.wannPlayer.state().frame > 505")
     page.get_by_role("button", name="Restart").click()
+    page.wait_for_function("window.wannPlayer.state().frame < 100")  # the click goes through Dash's queue
     assert state(page)["frame"] < 100
     page.locator("#seed-input").fill("7")
     page.locator("#seed-input").press("Enter")
@@ -308,11 +317,13 @@ def test_embed_view_and_shared_link(page, live_server):
     assert "embed" in page.locator("#app-root").get_attribute("class")
     assert not page.locator(".app-header").is_visible() and not page.get_by_label("Genome").is_visible()
     assert page.locator("#stage-canvas").is_visible() and page.get_by_label("Shared weight").is_visible()
+    page.locator("#network-graph").wait_for(state="visible")  # the figure follows the first frame
     assert page.locator("#network-graph").is_visible()
     assert urlparse(page.url).path == "/embed"
     # a link copied from the main page reopens the same view
     page.goto(live_server + "/?genome=swingup-authors&weight=0.75&seed=5&panel=swingup")
     page.wait_for_function("window.wannPlayer && window.wannPlayer.state().loads > 0")
+    page.wait_for_function("() => document.querySelector('#share-link').value.includes('weight=0.75')")
     link = page.locator("#share-link").input_value()
     assert query_of(link) == {"genome": "swingup-authors", "weight": "0.75", "seed": "5", "panel": "swingup"}
     page.goto(link)
