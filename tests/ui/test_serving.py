@@ -52,6 +52,22 @@ def test_malformed_callback_bodies_are_400(client, body):
     assert r.status_code == 400 and "Traceback" not in r.get_data(as_text=True)
 
 
+def test_bodies_that_do_not_fit_their_callback_are_400(client):
+    # Each of these reached Dash's dispatcher before and came back a 500.
+    from wann_viz.ui.testing import callback_body, server_callbacks
+
+    app = create_app()
+    c = app.server.test_client()
+    key, cb = next((k, v) for k, v in server_callbacks(app) if "episode-store" in k)
+    good = callback_body(key, cb, {})
+    bad = [{"output": "no-such.callback"}, {"output": key}, {**good, "inputs": []}, {**good, "inputs": [5]},
+           {**good, "inputs": [{"id": "request-store"}]}, {k: v for k, v in good.items() if k != "outputs"},
+           {**good, "outputs": good["outputs"][:1]}, {**good, "changedPropIds": [3]}, {**good, "state": [[1]]}]
+    for body in bad:
+        assert c.post("/_dash-update-component", json=body).status_code == 400, body
+    assert c.post("/_dash-update-component", json=good).status_code == 200
+
+
 def test_the_dev_server_names_no_versions():
     from werkzeug.serving import WSGIRequestHandler
 

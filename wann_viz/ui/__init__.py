@@ -73,7 +73,7 @@ def create_app(genome_dir: str | Path | None = None, upload_dir: str | Path | No
     callbacks_mnist.register(app, catalog)
     callbacks_url.register(app, catalog)
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
-    harden(app.server)
+    harden(app.server, callbacks=lambda: app.callback_map)
     app.catalog = catalog  # for tests and benchmarks
     return app
 

@@ -6,7 +6,6 @@ headers, 404 for unknown paths, 400 for malformed callback bodies, no version di
 
 from __future__ import annotations
 
-import json
 import re
 import secrets
 
@@ -36,15 +35,31 @@ def _text(status: int, message: str) -> Response:
     return Response(message + "\n", status=status, mimetype="text/plain")
 
 
-def _check_update_body() -> dict:
+def _check_update_body(callbacks) -> dict:
     """A callback body must be a JSON object naming its output, with lists of inputs and state."""
-    body = request.get_data(cache=True)
-    try:
-        doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
-        raise _Refused(400, "the callback request is not valid JSON") from None
+    # Parsed once: Flask keeps the result, and Dash's own get_json() reads it back.
+    doc = request.get_json(silent=True)
+    if doc is None:
+        raise _Refused(400, "the callback request is not valid JSON")
     if not isinstance(doc, dict) or not isinstance(doc.get("output"), str):
         raise _Refused(400, "the callback request must be an object naming its output")
+    if callbacks is not None:
+        cb = callbacks().get(doc["output"])
+        if cb is None:
+            raise _Refused(400, "the callback request names no callback of this app")
+        for key in ("inputs", "state"):
+            if not _matches(doc.get(key, []), cb.get(key, [])):
+                raise _Refused(400, f"the callback request's {key!r} do not match its callback")
+        changed = doc.get("changedPropIds", [])
+        if not isinstance(changed, list) or not all(isinstance(c, str) and "." in c for c in changed):
+            raise _Refused(400, "the callback request's 'changedPropIds' must be a list of component.property")
+        outputs = doc.get("outputs")
+        multi = doc["output"].startswith("..")
+        n = doc["output"].count("...") + 1 if multi else 1
+        group = outputs if multi and isinstance(outputs, list) else [outputs]
+        if (multi and not isinstance(outputs, list)) or len(group) != n or \
+                not all(isinstance(o, dict) and "id" in o and isinstance(o.get("property"), str) for o in group):
+            raise _Refused(400, "the callback request's 'outputs' do not match its callback")
     for key in ("inputs", "state", "outputs", "changedPropIds"):
         if key in doc and not isinstance(doc[key], (list, dict)):
             raise _Refused(400, f"the callback request's {key!r} must be a list")
@@ -58,11 +73,31 @@ def _allowed(browsers: RateLimiter, addresses: RateLimiter) -> bool:
     return addresses.allow(str(request.remote_addr)) and browser_ok
 
 
-def harden(server: Flask, compress: bool = True, limiter: RateLimiter | None = None) -> Flask:
+def _matches(items, specs) -> bool:
+    """The ``inputs`` (or ``state``) of a callback body fit the callback's declared ones: one item per
+    declared component, with its id and property (a list of matches for a pattern-matching id)."""
+    if not isinstance(items, list) or len(items) != len(specs):
+        return False
+    for item, spec in zip(items, specs):
+        pattern = spec["id"].startswith("{")
+        if isinstance(item, list) != pattern:
+            return False
+        for one in (item if pattern else [item]):
+            if not isinstance(one, dict) or one.get("property") != spec["property"]:
+                return False
+            if not pattern and one.get("id") != spec["id"]:
+                return False
+            if pattern and not isinstance(one.get("id"), dict):
+                return False
+    return True
+
+
+def harden(server: Flask, compress: bool = True, limiter: RateLimiter | None = None, callbacks=None) -> Flask:
     """Add the class-ready behaviour to ``server`` (the Dash app's Flask server).
 
     ``limiter`` bounds each browser's computing callbacks (default: a :class:`RateLimiter`);
-    over the limit they get 429.
+    over the limit they get 429. ``callbacks()`` gives the app's callback map, so that a request
+    for a callback the app does not have is a 400.
     """
     limiter = limiter if limiter is not None else RateLimiter()
     per_address = RateLimiter(ADDRESS_BURST, ADDRESS_PER_SECOND)
@@ -81,7 +116,7 @@ def harden(server: Flask, compress: bool = True, limiter: RateLimiter | None = N
         try:
             if path.startswith(DASH_PREFIXES):
                 if path == UPDATE_PATH and request.method == "POST":
-                    doc = _check_update_body()
+                    doc = _check_update_body(callbacks)
                     if any(h in doc["output"] for h in HEAVY_OUTPUTS) and not _allowed(limiter, per_address):
                         raise _Refused(429, "Too many requests at once: wait a moment.")
                 return None
