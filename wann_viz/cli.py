@@ -104,30 +104,38 @@ def add_evaluate_command(subparsers) -> None:
     p.set_defaults(run=run_evaluate)
 
 
-def run_evaluate(args) -> int:
+def load_runnable(args):
+    """The genome of ``args.genome`` and the task it runs on (``--task`` or the file's), or ``None``
+    after printing why not (unreadable file, no task, unknown or unavailable task)."""
     from .genome import GenomeError, load_genome
-    from .tasks.registry import unavailable_reason
+    from .tasks.registry import task_names, unavailable_reason
 
     try:
         genome = load_genome(args.genome, task=args.task)
     except GenomeError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return None
     task = args.task or genome.task
     if not task:
-        from .tasks.registry import task_names
-
         print(f"error: the genome does not say which task it solves; add --task ({', '.join(task_names())})",
               file=sys.stderr)
-        return 2
+        return None
     try:
         reason = unavailable_reason(task)
     except KeyError as exc:
         print(f"error: {exc.args[0]}", file=sys.stderr)
-        return 2
+        return None
     if reason:
         print(f"error: {reason}", file=sys.stderr)
+        return None
+    return genome, task
+
+
+def run_evaluate(args) -> int:
+    found = load_runnable(args)
+    if found is None:
         return 2
+    genome, task = found
 
     from .evaluate import evaluate_conditions
 
@@ -170,23 +178,13 @@ def add_tune_command(subparsers) -> None:
 def run_tune(args) -> int:
     from pathlib import Path
 
-    from .genome import GenomeError, load_genome, save_genome
-    from .tasks.registry import unavailable_reason
+    from .genome import save_genome
     from .tune import default_settings, tune
 
-    try:
-        genome = load_genome(args.genome, task=args.task)
-    except GenomeError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    found = load_runnable(args)
+    if found is None:
         return 2
-    task = args.task or genome.task
-    if not task:
-        print("error: the genome does not say which task it solves; add --task", file=sys.stderr)
-        return 2
-    reason = unavailable_reason(task) if task else None
-    if reason:
-        print(f"error: {reason}", file=sys.stderr)
-        return 2
+    genome, task = found
     settings = default_settings(genome, task) | {"generations": args.generations, "episodes": args.episodes,
                                                  "seed": args.seed, "popsize": args.popsize, "sigma0": args.sigma}
     if args.start_weight is not None:

@@ -336,10 +336,6 @@ def _check_connections(conns: np.ndarray, n: int, n_in: int, n_out: int) -> None
 
 # ----- the authors' matrix format ------------------------------------------------
 
-def _guess_task(path: Path) -> str | None:
-    return guess_task(path.name)
-
-
 def genome_from_matrix_text(text: str, task: str | None = None, *, n_in: int | None = None,
                             n_out: int | None = None, name: str = "", source: str = "") -> Genome:
     """Parse the authors' ``.out`` CSV (N rows of N+1 numbers).
@@ -564,7 +560,7 @@ def parse_genome(data: bytes | str, filename: str = "genome", task: str | None =
                 )
             return genome_from_dict(doc)
         if task is None:
-            task = _guess_task(Path(filename))
+            task = guess_task(Path(filename).name)
         return genome_from_matrix_text(text, task, name=Path(filename).stem, source=filename)
     except GenomeError as exc:
         raise GenomeError(f"{filename}: {exc}") from None

@@ -128,17 +128,17 @@ class GenomePolicy:
         self.n_in = genome.n_in
         self._program = None
 
-    def _one_row(self, obs_row: np.ndarray, t: int, row: int) -> np.ndarray:
-        """One sample on the block's exact float program (numpy's per-call cost dominates at B = 1)."""
-        if self._program is None:
-            cw = None if self.cw is None else self.cw.reshape(-1, self.cw.shape[-1])
-            self._program = scalar_program(self.block.genomes[0], None if cw is None or cw.shape[0] != 1 else cw[0])
+    def _one_episode(self, obs_row: np.ndarray, t: int) -> np.ndarray:
+        """(N,) node values of the only episode, on the block's exact float program
+        (numpy's per-call cost dominates at B = 1)."""
+        if self._program is None:  # one set of weights: cw is (C,) or (1, C)
+            self._program = scalar_program(self.block.genomes[0], None if self.cw is None else self.cw.reshape(-1))
         n_nodes, entries = self._program
         v = [0.0] * (n_nodes + 1)
         v[0] = 1.0
         v[1: 1 + self.n_in] = obs_row.tolist()
         if self.cw is None:
-            w = float(self.weights[row]) if self.weight_at is None else float(self.weight_at(t))
+            w = float(self.weights[0]) if self.weight_at is None else float(self.weight_at(t))
         else:
             w = None
         run_program(entries, v, w)
@@ -146,8 +146,8 @@ class GenomePolicy:
 
     def __call__(self, obs: np.ndarray, t: int, running: np.ndarray) -> np.ndarray:
         b = self.b
-        if b == 1 and (self.cw is None or self.cw.ndim == 1 or self.cw.shape[0] == 1):
-            nodes = self._one_row(obs[0], t, 0)
+        if b == 1:  # one episode: one set of weights
+            nodes = self._one_episode(obs[0], t)
             self.nodes = nodes[None] if self.record_nodes else None
             return nodes[None, self.n_nodes - self.n_out:]
         # Many episodes have ended: run the network on the others only.

@@ -96,29 +96,31 @@ def tune(genome: Genome, settings: dict, folder: str | Path | None = None, *, re
     n = genome.n_connections
     es = _strategy(settings, n)
     seeds = training_seeds(settings)
-    best_x, best_f = np.full(n, settings["start_weight"]), -math.inf
+    best = {"x": np.full(n, settings["start_weight"]), "f": -math.inf}
     history = {"generation": [], "best": [], "mean": []}
-    for g, row in enumerate(told):  # replay: the same asks, told the same fitness
+
+    def generation(g: int, fitness: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
         xs = np.array(es.ask())
-        f = np.array(row)
-        es.tell(list(xs), list(-f))
-        if f.max() > best_f:
-            best_f, best_x = float(f.max()), xs[int(f.argmax())].copy()
+        f = fitness(xs)
+        es.tell(list(xs), list(-f))  # CMA-ES minimizes
+        if f.max() > best["f"]:
+            best["f"], best["x"] = float(f.max()), xs[int(f.argmax())].copy()
         history["generation"].append(g + 1)
         history["best"].append(float(f.max()))
         history["mean"].append(float(f.mean()))
+        return f
+
+    for g, row in enumerate(told):  # replay: the same asks, told the same fitness
+        generation(g, lambda xs, row=row: np.array(row))
+
+    def run_episodes(xs: np.ndarray) -> np.ndarray:
+        f = evaluate_weights(genome, settings["task"], xs, seeds, settings.get("max_steps"))
+        return np.where(np.isfinite(f), f, -1e9)
+
     for g in range(len(told), int(settings["generations"])):
         t0 = time.perf_counter()
-        xs = np.array(es.ask())
-        f = evaluate_weights(genome, settings["task"], xs, seeds, settings.get("max_steps"))
-        f = np.where(np.isfinite(f), f, -1e9)
-        es.tell(list(xs), list(-f))
+        f = generation(g, run_episodes)
         told.append([float(v) for v in f])
-        if f.max() > best_f:
-            best_f, best_x = float(f.max()), xs[int(f.argmax())].copy()
-        history["generation"].append(g + 1)
-        history["best"].append(float(f.max()))
-        history["mean"].append(float(f.mean()))
         if folder is not None:
             folder.mkdir(parents=True, exist_ok=True)
             tmp = folder / (CHECKPOINT + ".tmp")
@@ -128,7 +130,7 @@ def tune(genome: Genome, settings: dict, folder: str | Path | None = None, *, re
             progress({"generation": g + 1, "generations": int(settings["generations"]), "best": float(f.max()),
                       "mean": float(f.mean()), "seconds": time.perf_counter() - t0})
     extra = json.loads(json.dumps(dict(genome.extra or {}), default=lambda o: dict(o)))
-    extra["tuning"] = {"settings": settings, "best_training_return": best_f, "history": history,
+    extra["tuning"] = {"settings": settings, "best_training_return": best["f"], "history": history,
                        "method": "pycma CMA-ES" + (" (separable)" if n > 100 else "")}
-    extra["tuned_weights_score"] = {"mean": best_f, "sd": None, "episodes": int(settings["episodes"])}
-    return genome.with_changes(tuned_weights=[float(v) for v in best_x], extra=extra)
+    extra["tuned_weights_score"] = {"mean": best["f"], "sd": None, "episodes": int(settings["episodes"])}
+    return genome.with_changes(tuned_weights=[float(v) for v in best["x"]], extra=extra)

@@ -60,14 +60,9 @@ class RequestError(ValueError):
     """A malformed episode request; the message is safe to show."""
 
 
-def _cache_key(episode: str) -> tuple:
-    return ("episode", episode)  # -> (_Arrays, complete); shared, keyed by content only
-
-
 def clear_cache() -> None:
     """Forget cached episodes (tests and benchmarks)."""
-    for namespace in ("episode", "episode-part", "episode-whole"):
-        results.clear(namespace)
+    results.clear("episode")
 
 
 # ----- validation ------------------------------------------------------------------
@@ -311,25 +306,29 @@ def run_request(request: Any, catalog: Catalog, uploads: Any = None) -> dict:
         return head | {"unsupported": True, "message": refusal}
     head |= {"renderer": spec.renderer, "input_labels": list(spec.input_labels),
              "output_labels": list(spec.output_labels)}
-    cached = results.get(_cache_key(head["id"]))
-    if cached is not None and (cached[1] or cached[0].steps >= req["start_frame"] + 1):
-        # A partial result is still useful; the browser asks for the rest as usual.
-        return head | _pack(cached[0], cached[1])
-    limit = spec.max_steps
+    whole = results.get(("episode", head["id"], None))
+    if whole is not None:  # the whole episode is known already (a tail computed it)
+        return head | _pack(*whole)
     chunk = spec.first_chunk
-    max_steps = None if chunk is None or req["start_frame"] + chunk >= limit else req["start_frame"] + chunk
+    max_steps = None if chunk is None or req["start_frame"] + chunk >= spec.max_steps else req["start_frame"] + chunk
+    try:
+        r, complete = _episode(genome, req, head["id"], max_steps)
+    except ValueError as exc:  # e.g. a genome that does not fit the task
+        return {"error": f"cannot run this episode: {exc}", "nonce": req["nonce"]}
+    return head | _pack(r, complete)
+
+
+def _episode(genome: Genome, req: dict, eid: str, max_steps: int | None) -> tuple[_Arrays, bool]:
+    """The episode cut at ``max_steps`` (``None``: whole), and whether it ended there.
+
+    Kept in the one result cache, keyed by content: identical requests arriving together
+    (a class on the same link) are computed once.
+    """
     def compute():
         r = _run(genome, req, max_steps)
         return r, max_steps is None or r.steps < max_steps
 
-    try:
-        # Identical requests arriving together (a class on the same link) are computed once.
-        r, complete = results.get_or_compute(("episode-part", head["id"], max_steps), compute)
-    except ValueError as exc:  # e.g. a genome that does not fit the task
-        return {"error": f"cannot run this episode: {exc}", "nonce": req["nonce"]}
-    if complete or results.get(_cache_key(head["id"])) is None:
-        results.put(_cache_key(head["id"]), (r, complete))
-    return head | _pack(r, complete)
+    return results.get_or_compute(("episode", eid, max_steps), compute)
 
 
 def run_tail(episode: Any, catalog: Catalog, uploads: Any = None) -> dict | None:
@@ -351,20 +350,16 @@ def run_tail(episode: Any, catalog: Catalog, uploads: Any = None) -> dict | None
     except (RequestError, GenomeError) as exc:
         return {"error": str(exc), "id": episode.get("id")}
     eid = episode_id(req)
-    if live_refusal(genome) is not None:
-        return {"error": live_refusal(genome), "id": eid}
+    refusal = live_refusal(genome)
+    if refusal is not None:
+        return {"error": refusal, "id": eid}
     spec = find_spec(genome.task)
     if eid != episode.get("id") or spec is None or not spec.live:
         return {"error": "the partial episode does not match its request", "id": episode.get("id")}
-    cached = results.get(_cache_key(eid))
-    if cached is not None and cached[1]:
-        r = cached[0]
-    else:
-        try:
-            r = results.get_or_compute(("episode-whole", eid), lambda: _run(genome, req, None))
-        except ValueError as exc:
-            return {"error": f"cannot run this episode: {exc}", "id": eid}
-        results.put(_cache_key(eid), (r, True))
+    try:
+        r, _ = _episode(genome, req, eid, None)
+    except ValueError as exc:
+        return {"error": f"cannot run this episode: {exc}", "id": eid}
     if r.steps < steps:
         return {"error": "the episode did not repeat (non-deterministic task)", "id": eid}
     return {"id": eid} | _pack(r, True, step_offset=steps)

@@ -170,17 +170,14 @@ def parse_view(search, catalog: Catalog) -> tuple[ViewState, list[str]]:
         notices.append("Ignored the link's share token: it belongs to no uploaded genome.")
         share = None
     if share is not None:  # an uploaded genome, opened with its share link (checked when it is loaded)
-        weight = parse_weight(params.get("weight")) if "weight" in params else None
-        s = parse_seed(params.get("seed")) if "seed" in params else None
-        return ViewState(genome, DEFAULT_WEIGHT if weight is None else weight, DEFAULT_SEED if s is None else s,
-                         panel or panels()[0], None, None, share), notices
-    if genome is not None and genome not in catalog:
+        panel = panel or all_panels[0]
+    elif genome is not None and genome not in catalog:
         fallback = (catalog.first_of_task(panel) if panel else None) or catalog.default_key()
         shown = catalog[fallback].label if fallback else "no genome"
         notices.append(f"Unknown genome {_short(genome)!r}; showing {shown} instead.")
         genome = None
 
-    if genome is not None:
+    if share is None and genome is not None:
         task = catalog[genome].task
         if panel is not None and task in all_panels and panel != task:
             notices.append(
@@ -188,7 +185,7 @@ def parse_view(search, catalog: Catalog) -> tuple[ViewState, list[str]]:
                 f"(a {panel_title(task)} network); showing the {panel_title(task)} panel."
             )
         panel = task if task in all_panels else (panel or all_panels[0])
-    else:
+    elif share is None:
         genome = (catalog.first_of_task(panel) if panel else None) or catalog.default_key()
         if panel is None:
             task = catalog[genome].task if genome else None
@@ -229,7 +226,7 @@ def parse_view(search, catalog: Catalog) -> tuple[ViewState, list[str]]:
     spec = find_spec(panel)
     if spec is None or spec.panel != DIGITS_PANEL:  # only the digits panel has digits and test images
         digit = image = None
-    return ViewState(genome, weight, seed, panel, digit, image), notices
+    return ViewState(genome, weight, seed, panel, digit, image, share), notices
 
 
 def format_query(state: ViewState) -> str:
