@@ -31,6 +31,7 @@
   }
 
   function round4(w) { return Math.round(w * SCALE) / SCALE + 0; }
+  function fmtW(w) { return String(round4(w)); }
 
   function parseWeight(v) {
     if (v === null || v === undefined || v === '' || typeof v === 'boolean') return null;
@@ -39,11 +40,40 @@
     return round4(w);
   }
 
+  /* What the weight box says: {w} or {error}; a decimal comma is read as a point, with a note. */
+  function readWeight(v) {
+    if (typeof v === 'number') v = String(v);
+    if (typeof v !== 'string' || !v.trim()) return {error: 'Type a weight from ' + WEIGHT_MIN + ' to ' + WEIGHT_MAX + '.'};
+    var text = v.trim().replace(/\u2212/g, '-'), note = '';
+    if (/^[+-]?\d*,\d+$/.test(text)) {
+      note = 'Read ' + text + ' as ' + text.replace(',', '.') + ' (a decimal comma).';
+      text = text.replace(',', '.');
+    }
+    if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) || text.length > 40) {
+      return {error: '"' + v.slice(0, 20) + '" is not a number; type a weight such as 0.8 or -1.5.'};
+    }
+    var w = Number(text);
+    if (!isFinite(w) || w < WEIGHT_MIN || w > WEIGHT_MAX) {
+      return {error: text + ' is outside the weights the explorer runs, ' + WEIGHT_MIN + ' to ' + WEIGHT_MAX + '.'};
+    }
+    w = round4(w);
+    if (w < SLIDER_MIN || w > SLIDER_MAX) {
+      note = (note ? note + ' ' : '') + fmtW(w) + ' is beyond the slider (' + SLIDER_MIN + ' to ' + SLIDER_MAX +
+        '): the slider shows its end, marked ' + (w > 0 ? '\u25b6' : '\u25c0') + '.';
+    }
+    return {w: w, note: note};
+  }
+
   function parseSeed(v) {
-    if (v === null || v === undefined || v === '' || typeof v === 'boolean') return null;
+    if (v === null || v === undefined || typeof v === 'boolean') return null;
+    if (typeof v === 'string') { if (!/^\s*\+?\d{1,10}\s*$/.test(v)) return null; v = Number(v); }
     var s = Number(v);
     if (!isFinite(s) || s !== Math.floor(s) || s < 0 || s > SEED_MAX) return null;
     return s;
+  }
+
+  function div(className, text) {
+    return {type: 'Div', namespace: 'dash_html_components', props: {className: className, children: text}};
   }
 
   function isEmpty(o) { return !o || Object.keys(o).length === 0; }
@@ -53,67 +83,136 @@
     var keys = ['genome', 'seed', 'weight', 'base'];
     for (var i = 0; i < keys.length; i++) if (a[keys[i]] !== b[keys[i]]) return false;
     return JSON.stringify(a.edits || {}) === JSON.stringify(b.edits || {}) &&
+      JSON.stringify(a.off || []) === JSON.stringify(b.off || []) &&
       JSON.stringify(a.schedule || null) === JSON.stringify(b.schedule || null);
+  }
+
+  /* Mark the slider's ends when the weight lies beyond them. */
+  function markBeyond(w) {
+    var above = document.getElementById('weight-above'), below = document.getElementById('weight-below');
+    if (above) above.classList.toggle('on', w > SLIDER_MAX);
+    if (below) below.classList.toggle('on', w < SLIDER_MIN);
+  }
+
+  function fresh(prev) {  // the same request again, as a new one
+    nonce += 1;
+    return Object.assign({}, prev, {nonce: nonce, start_frame: 0, autoplay: true});
   }
 
   var wann = {
     /* Slider / number box / seed / genome / weights store -> an episode request. */
-    build_request: function (slider, number, seed, meta, weights, prev) {
+    build_request: function (slider, number, seed, meta, weights, view, prev) {
       var ids = triggeredIds();
       var has = function (id) { return ids.indexOf(id) >= 0; };
-      var sliderOut = nu(), numberOut = nu(), msg = '';
+      var sliderOut = nu(), numberOut = nu(), seedOut = nu(), wMsg = '', sMsg = '';
+      var current = prev && typeof prev.weight === 'number' ? prev.weight : parseWeight(slider);
       var w = null;
       if (has('weight-input')) {
-        w = parseWeight(number);
-        if (w === null) {
-          msg = 'The weight must be a number from ' + WEIGHT_MIN + ' to ' + WEIGHT_MAX + '.';
+        var r = readWeight(number);
+        if (r.error) {
+          wMsg = div('error', r.error + (current === null ? '' : ' The weight stays ' + fmtW(current) + '.'));
+          if (current !== null) numberOut = fmtW(current);
         } else {
+          w = r.w;
+          if (r.note) wMsg = div('note', r.note);
+          if (String(number).trim() !== fmtW(w)) numberOut = fmtW(w);
           var clamped = Math.min(SLIDER_MAX, Math.max(SLIDER_MIN, w));
           if (slider !== clamped) sliderOut = clamped;
         }
       } else if (has('weight-slider')) {
         w = parseWeight(slider);
-        if (w !== null && number !== w) numberOut = w;
+        if (w !== null && String(number) !== fmtW(w)) numberOut = fmtW(w);
+      } else if (has('genome-meta') && typeof number === 'number') {
+        numberOut = fmtW(number);  // the server set the box to a number: show it as the box writes it
       }
-      if (w === null) w = prev && typeof prev.weight === 'number' ? prev.weight : parseWeight(slider);
+      if (w === null) w = current;
+      if (w === null) w = parseWeight(number);
       if (w === null) w = 1;
-      if (!meta || !meta.key) return [nu(), sliderOut, numberOut, msg];
+      markBeyond(w);
+      if (!meta || !meta.key) return [nu(), sliderOut, numberOut, wMsg, sMsg, seedOut];
       var s = parseSeed(seed);
+      var prevSeed = prev && typeof prev.seed === 'number' ? prev.seed : 0;
       if (s === null) {
-        msg = (msg ? msg + ' ' : '') + 'The seed must be a whole number from 0 to ' + SEED_MAX + '.';
-        s = prev && typeof prev.seed === 'number' ? prev.seed : 0;
+        sMsg = div('error', '"' + String(seed).slice(0, 20) + '" is not a seed: type a whole number from 0 to ' +
+          SEED_MAX + '. The seed stays ' + prevSeed + '.');
+        s = prevSeed;
+        seedOut = String(s);
       }
-      var ws = weights && weights.genome === meta.key ? weights : {base: 'shared', edits: {}};
+      var ws = weights && weights.genome === meta.key ? weights : {base: 'shared', edits: {}, off: []};
+      var player = window.wannPlayer && window.wannPlayer.state();
+      // A paused episode stays paused when the seed or the weights change; a finished or new one plays.
+      var autoplay = !(player && player.id && !player.playing && !player.ended);
       var req = {
         genome: meta.key, seed: s, weight: w, base: ws.base === 'tuned' ? 'tuned' : 'shared',
-        edits: ws.edits || {}, schedule: null, start_frame: 0, autoplay: true, nonce: 0
+        edits: ws.edits || {}, off: ws.off || [], schedule: null, start_frame: 0, autoplay: autoplay, nonce: 0
       };
-      // A weight change during an episode continues it from the current frame.
+      var shared = req.base === 'shared' && isEmpty(req.edits) && !req.off.length;
+      // A link's schedule applies to its first episode only.
+      if (has('genome-meta') && view && view.genome === req.genome && view.seed === req.seed && shared &&
+          view.schedule && view.schedule.length && view.schedule[view.schedule.length - 1][1] === w) {
+        req.schedule = view.schedule;
+      }
+      // A weight change during an episode continues it from the current frame (or where a drag began).
       var onlyWeight = ids.length > 0 && ids.every(function (id) {
         return id === 'weight-slider' || id === 'weight-input';
       });
       if (onlyWeight && prev && prev.genome === req.genome && prev.weight === w) {
-        return [nu(), sliderOut, numberOut, msg];  // the other weight box caught up: nothing new
+        return [nu(), sliderOut, numberOut, wMsg, sMsg, seedOut];  // the other weight box caught up: nothing new
       }
-      var player = window.wannPlayer && window.wannPlayer.state();
       var cur = player && player.request;
-      if (onlyWeight && meta.live && req.base === 'shared' && isEmpty(req.edits) && cur &&
-          cur.genome === req.genome && cur.seed === req.seed && cur.base === 'shared' && isEmpty(cur.edits) &&
-          player.frame > 0 && !player.ended && player.frame < player.steps + 1) {
-        var f = player.frame;
+      var from = player && player.dragFrom !== null && player.dragFrom !== undefined ? player.dragFrom : (player && player.frame);
+      if (onlyWeight && meta.live && shared && cur && cur.genome === req.genome && cur.seed === req.seed &&
+          cur.base === 'shared' && isEmpty(cur.edits) && !(cur.off || []).length &&
+          from > 0 && !player.ended && from < player.steps + 1) {
         var old = cur.schedule || [[0, cur.weight]];
-        var sched = old.filter(function (e) { return e[0] < f; });
-        sched.push([f, w]);
+        var sched = old.filter(function (e) { return e[0] < from; });
+        sched.push([from, w]);
         if (sched.length <= MAX_SCHEDULE) {
           req.schedule = sched;
-          req.start_frame = f;
+          req.start_frame = from;
+          req.autoplay = player.playing;
         }
       }
-      if (sameRequest(req, prev)) return [nu(), sliderOut, numberOut, msg];
+      if (sameRequest(req, prev)) return [nu(), sliderOut, numberOut, wMsg, sMsg, seedOut];
       nonce += 1;
       req.nonce = nonce;
-      if (req.schedule && window.wannPlayer) window.wannPlayer.hold(req.start_frame);
-      return [req, sliderOut, numberOut, msg];
+      if (window.wannPlayer) window.wannPlayer.pending(req);
+      return [req, sliderOut, numberOut, wMsg, sMsg, seedOut];
+    },
+
+    restart: function (clicks, prev) {
+      var p = window.wannPlayer;
+      if (!clicks || !prev) return nu();
+      if (prev.schedule) {  // the episode on screen is not the controls' one: ask for theirs
+        var req = fresh(prev);
+        req.schedule = null;
+        if (p) p.pending(req);
+        return req;
+      }
+      if (p) p.restart();
+      return nu();
+    },
+
+    retry: function (clicks, prev) {
+      if (!clicks || !prev) return nu();
+      var req = fresh(prev);
+      req.start_frame = 0;
+      if (window.wannPlayer) window.wannPlayer.pending(req);
+      return req;
+    },
+
+    drag: function (value) {
+      if (window.wannPlayer) window.wannPlayer.drag(parseWeight(value));
+      return nu();
+    },
+
+    toggle_projector: function (clicks, page) {
+      var root = document.getElementById('app-root');
+      var on = !(root && root.classList.contains('mode-projector'));
+      if (root) root.classList.toggle('mode-projector', on);
+      var btn = document.getElementById('projector-toggle');
+      if (btn) btn.setAttribute('aria-pressed', on ? 'true' : 'false');
+      return Object.assign({}, page || {}, {mode: on ? 'projector' : null});
     },
 
     load_episode: function (ep) {
@@ -128,16 +227,8 @@
       return [nu(), nu()];
     },
 
-    player_action: function () {
-      var ids = triggeredIds();
-      var p = window.wannPlayer;
-      if (!p) return nu();
-      ids.forEach(function (id) {
-        if (!id || typeof id !== 'object') return;
-        if (id.action === 'play') p.play();
-        else if (id.action === 'pause') p.pause();
-        else if (id.action === 'restart') p.restart();
-      });
+    player_action: function (clicks) {
+      if (clicks && window.wannPlayer) window.wannPlayer.toggle();
       return nu();
     },
 
@@ -148,19 +239,28 @@
 
     next_seed: function (clicks, seed) {
       var s = parseSeed(seed);
-      if (s === null) return 0;
-      return s >= SEED_MAX ? 0 : s + 1;
+      if (s === null) return '0';
+      return String(s >= SEED_MAX ? 0 : s + 1);
     },
 
     /* Apply the link the server wrote (wann_viz/ui/callbacks_url.py) and fill the share boxes. */
     apply_url: function (link) {
       if (!link || typeof link.query !== 'string') return [nu(), nu(), nu()];
       var rel = link.path + link.query;
-      try { window.history.replaceState(window.history.state, '', rel); } catch (e) { /* sandboxed */ }
       if (window.wannPlayer) window.wannPlayer.setActive(!!link.active);
+      if (link.too_long) return ['', '', link.note || ''];  // offer the short link instead
+      try { window.history.replaceState(window.history.state, '', rel); } catch (e) { /* sandboxed */ }
       var embed = '<iframe src="' + window.location.origin + CFG.embed_path + link.query +
-        '" width="1000" height="1100" title="WANN Explorer"></iframe>';
+        '" width="800" height="500" style="border:0" title="WANN Explorer"></iframe>';
       return [window.location.origin + rel, embed, link.note || ''];
+    },
+
+    apply_short_link: function (short) {
+      if (!short) return [nu(), nu()];
+      if (short.error) return [nu(), short.error];
+      var rel = short.path + short.query;
+      try { window.history.replaceState(window.history.state, '', rel); } catch (e) { /* sandboxed */ }
+      return [window.location.origin + rel, 'A short link to this view: it opens the same view anywhere.'];
     }
   };
 

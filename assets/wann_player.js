@@ -31,8 +31,12 @@
   var playing = false, hold = null, speed = 1, active = true;
   var last = null, dirty = true;
   var message = null;           // text drawn instead of an episode
-  var net = {gd: null, data: null, canvas: null, nodes: -1, prefixes: null, drawnKey: null, hoverAt: -1, hoverKey: null};
-  var stats = {loads: 0, appends: 0, lastLoad: null, draws: 0};
+  var net = {gd: null, data: null, canvas: null, nodes: -1, prefixes: null, drawnKey: null, hoverAt: -1, hoverKey: null,
+             edgeTraces: [], signal: false, clickBound: null, node: null};
+  var stats = {loads: 0, appends: 0, lastLoad: null, draws: 0, previews: 0, stageDraws: 0};
+  var drag = {from: null, weight: null};  // a drag of the weight slider under way (wann_preview.js)
+  var awaited = null;                     // {nonce, t}: the request whose episode has not come yet
+  var marksKey = null;
 
   function decode(b64) {
     if (!b64) return new Float32Array(0);
@@ -66,6 +70,7 @@
   function load(p) {
     if (!p) return;
     if (p.error) {
+      if (awaited && p.nonce === awaited.nonce) awaited = null;
       hold = null;
       dirty = true;
       return;
@@ -85,8 +90,9 @@
       length: p.length, finalReturn: p.final_return, maxSteps: p.max_steps,
       cum: decode(p.cum_return), nodes: decode(p.nodes), actions: decode(p.actions),
       frames: decodeFrames(p.frames), widths: p.frame_widths || {},
-      scene: p.scene || {}, request: p.request || null, seed: p.seed
+      scene: p.scene || {}, request: p.request || null, seed: p.seed, preview: p.preview || null
     };
+    if (awaited && p.nonce === awaited.nonce) { awaited = null; failed(false); }
     if (ep && p.id === ep.id && !(p.start_frame > 0)) {
       // The same episode again (e.g. the slider moved while tuned weights are in use): keep playing.
       ep.request = e.request;
@@ -95,9 +101,14 @@
       return;
     }
     var cont = p.start_frame > 0 && ep !== null;
+    var fromPreview = !!(ep && ep.isPreview);
     message = null;
     ep = e;
-    if (cont) {
+    drag.from = null; drag.weight = null;
+    if (fromPreview) {
+      frame = Math.min(frame, e.steps);  // the server's episode replaces the preview where it stands
+      if (!p.autoplay && !cont) playing = false;
+    } else if (cont) {
       frame = Math.min(p.start_frame, e.steps);  // the weight changed here; continue
     } else {
       frame = 0;
@@ -148,6 +159,72 @@
     if (s > 0 && s <= 16) speed = s;
   }
   function setHold(f) { hold = f; frame = Math.min(f, lastFrame()); pos = frame; dirty = true; }
+  function toggle() { if (playing) pause(); else play(); }
+
+  /* A request went out (wann_clientside.js): wait for its episode, hold where it continues. */
+  function pending(req) {
+    awaited = {nonce: req.nonce, t: performance.now()};
+    if (req.schedule && req.start_frame > 0 && !(ep && ep.isPreview)) setHold(req.start_frame);
+  }
+
+  /* The slider is being dragged to weight w: replay the episode in the browser, if the task allows. */
+  function onDrag(w) {
+    if (w === null || !ep || !ep.preview || !window.wannPreview || !window.wannPreview.has(ep.preview)) return;
+    var r = ep.request || {};
+    if (drag.from === null) drag.from = (frame > 0 && !ended()) ? frame : 0;
+    if (drag.weight === w) return;
+    drag.weight = w;
+    var old = r.schedule || [[0, r.weight]];
+    var sched = drag.from > 0 ? old.filter(function (e) { return e[0] < drag.from; }) : [];
+    sched.push([drag.from, w]);
+    var out = window.wannPreview.run(ep.preview, sched);
+    var prev = ep;
+    ep = {
+      id: 'preview', task: prev.task, renderer: prev.renderer, nNodes: prev.nNodes, nIn: prev.nIn, nOut: prev.nOut,
+      inputLabels: prev.inputLabels, outputLabels: prev.outputLabels, steps: out.steps, complete: true,
+      length: out.steps, finalReturn: out.total, maxSteps: prev.maxSteps, cum: out.cum, nodes: out.nodes,
+      actions: out.actions, frames: out.frames, widths: out.widths, scene: prev.scene, seed: prev.seed,
+      request: {genome: r.genome, seed: r.seed, weight: w, base: 'shared', edits: {}, off: [],
+                schedule: sched.length > 1 ? sched : null},
+      preview: prev.preview, isPreview: true
+    };
+    if (drag.from === 0 && frame === 0) playing = true;
+    frame = Math.min(frame, ep.steps); pos = frame;
+    stats.previews += 1;
+    dirty = true;
+  }
+
+  function failed(on, text) {
+    var box = document.getElementById('request-failed');
+    if (!box) return;
+    if (on && text) { var t = document.getElementById('request-failed-text'); if (t) t.textContent = text; }
+    if (box.hidden === !!on) box.hidden = !on;
+  }
+  // Dash reports failed callbacks only in its dev tools: watch the requests themselves.
+  var realFetch = window.fetch;
+  if (realFetch) {
+    window.fetch = function (input, init) {
+      var url = typeof input === 'string' ? input : (input && input.url) || '';
+      var body = init && typeof init.body === 'string' ? init.body : '';
+      var mine = url.indexOf('_dash-update-component') >= 0 && body.indexOf('episode-store') >= 0;
+      var promise = realFetch.apply(this, arguments);
+      if (!mine) return promise;
+      return promise.then(function (resp) {
+        if (!resp.ok) {
+          failed(true, resp.status === 429 ? 'The server is busy (too many requests at once); the episode shown is ' +
+            'not the one the controls ask for. ' : 'The server could not run this episode (error ' + resp.status +
+            '), so the episode shown is not the one the controls ask for. ');
+          hold = null; dirty = true;
+        }
+        return resp;
+      }, function (err) {
+        failed(true, 'The server did not answer (it may be down or restarting), so the episode shown is not the ' +
+          'one the controls ask for. ');
+        hold = null; dirty = true;
+        throw err;
+      });
+    };
+  }
   function setActive(a) { active = !!a; dirty = true; }
 
   // ----- drawing -------------------------------------------------------------------------
@@ -169,7 +246,7 @@
   function weightAt(f) {
     var r = ep && ep.request;
     if (!r) return null;
-    if (r.base !== 'shared' || (r.edits && Object.keys(r.edits).length)) return null;
+    if (r.base !== 'shared' || (r.edits && Object.keys(r.edits).length) || (r.off && r.off.length)) return null;
     if (!r.schedule) return r.weight;
     var w = r.schedule[0][1];
     for (var i = 0; i < r.schedule.length; i++) if (r.schedule[i][0] <= f) w = r.schedule[i][1];
@@ -184,12 +261,49 @@
   function statusText() {
     if (!ep) return message ? '' : 'waiting for an episode…';
     if (hold !== null) return 'applying the new weight…';
+    if (ep.isPreview) return 'preview: release the slider to confirm';
     if (ended()) return 'episode over';
     if (playing && frame >= lastFrame() && !ep.complete) return 'computing the rest…';
     return playing ? 'playing' : 'paused';
   }
 
+  function drawToggle() {
+    var btn = document.querySelector('.play-toggle');
+    if (!btn) return;
+    var label = playing ? 'Pause' : 'Play', text = playing ? '\u275a\u275a Pause' : '\u25b6 Play';
+    if (btn.textContent !== text) btn.textContent = text;
+    if (btn.getAttribute('aria-label') !== label) btn.setAttribute('aria-label', label);
+  }
+
+  /* Mid-episode weight changes: ticks on the scrubber and a line of text ("w 0.8 from step 134"). */
+  function drawMarks() {
+    var r = ep && ep.request, sched = r && r.schedule;
+    var total = ep ? (ep.complete ? ep.length : ep.maxSteps) : 0;
+    var key = JSON.stringify(sched || null) + ':' + total + ':' + (ep && ep.isPreview ? 'p' : '');
+    if (key === marksKey) return;
+    marksKey = key;
+    var box = document.getElementById('schedule-marks'), text = document.getElementById('schedule-text');
+    if (!box || !text) return;
+    box.innerHTML = '';
+    if (!sched || !total) { text.textContent = ''; return; }
+    var parts = ['w ' + fmt(sched[0][1], 2) + ' from step 0'];
+    for (var i = 1; i < sched.length; i++) {
+      var tick = document.createElement('span');
+      tick.className = 'schedule-tick';
+      tick.style.left = (100 * Math.min(1, sched[i][0] / total)) + '%';
+      tick.title = 'w ' + sched[i][1] + ' from step ' + sched[i][0];
+      box.appendChild(tick);
+      parts.push('w ' + fmt(sched[i][1], 2) + ' from step ' + sched[i][0]);
+    }
+    text.textContent = (ep.isPreview ? 'Preview (release to confirm): ' : 'Weight changes: ') + parts.join(', then ');
+  }
+
   function drawReadouts() {
+    drawToggle();
+    if (awaited && performance.now() - awaited.t > 15000) {
+      failed(true, 'The server has not answered for 15 s, so the episode shown may not be the one the controls ' +
+        'ask for. ');
+    }
     if (!ep) {
       setText('step-readout', 'step 0 / 0');
       setText('return-now', '—');
@@ -202,6 +316,7 @@
     setText('return-now', fmt(returnAt(frame), 2));
     setText('return-final', ep.complete ? fmt(ep.finalReturn, 2) : 'computing…');
     setText('player-status', statusText());
+    drawMarks();
     var sc = document.getElementById('scrubber');
     if (sc) {
       var mx = String(ep.complete ? ep.length : ep.steps);
@@ -387,12 +502,19 @@
   function findTraces(gd) {
     if (gd !== net.gd && gd.on) {
       // A pan or zoom redraws the points from calcdata: light them again.
-      gd.on('plotly_afterplot', function () { net.drawnKey = null; dirty = true; });
+      gd.on('plotly_afterplot', function () { net.drawnKey = null; net.signal = null; dirty = true; });
       gd.on('plotly_relayout', function () { net.drawnKey = null; dirty = true; });
+      gd.on('plotly_click', function (ev) {
+        var pt = ev && ev.points && ev.points[0], cd = pt && String(pt.customdata || '');
+        if (cd.indexOf('node:') === 0) { net.node = Number(cd.slice(5)); drawFormula(); }
+      });
     }
+    if (gd !== net.gd) net.node = null;
     net.gd = gd; net.data = gd.data; net.nodes = -1; net.prefixes = null; net.drawnKey = null; net.hoverKey = null;
+    net.edgeTraces = []; net.signal = null;
     for (var i = 0; i < gd.data.length; i++) {
       if (gd.data[i].meta === 'nodes') net.nodes = i;
+      if (gd.data[i].meta === 'edges' || gd.data[i].meta === 'edges-dim') net.edgeTraces.push(i);
     }
     if (net.nodes >= 0) {
       var ht = gd.data[net.nodes].hovertext || [];
@@ -450,7 +572,7 @@
     if (!gd || !gd.data || !gd.calcdata || !gd._fullLayout || !gd._fullLayout.xaxis) return;
     if (gd !== net.gd || gd.data !== net.data) findTraces(gd);
     if (net.nodes < 0) return;
-    var key = (ep ? ep.id : 'none') + ':' + frame;
+    var key = (ep ? ep.id : 'none') + ':' + frame + ':' + playing;
     if (!force && key === net.drawnKey && (playing || key === net.hoverKey)) return;
     var cv = haloCanvas(gd);
     if (!cv) return;
@@ -474,6 +596,8 @@
       ctx.fill();
     }
     ctx.restore();
+    drawSignals(gd, ctx, nodeTrace, row);
+    if (net.node !== null) drawFormula();
     if (key !== net.hoverKey && (!playing || force || Math.abs(frame - net.hoverAt) >= HOVER_EVERY)) {
       var texts = nodeTrace.hovertext;
       for (var j = 0; j < n; j++) {
@@ -486,12 +610,92 @@
     }
   }
 
+  /* While playing, edges show the signal they carry (source value x weight) on the canvas, and
+     the figure's own edges (the weights) fade; paused, the figure's edges show the weights. */
+  function drawSignals(gd, ctx, nodeTrace, row) {
+    var meta = gd.layout && gd.layout.meta, show = playing && !!ep && !!(meta && meta.edges);
+    if (show !== net.signal) {
+      net.signal = show;
+      net.edgeTraces.forEach(function (i) {
+        var cd = gd.calcdata[i] && gd.calcdata[i][0];
+        var el = cd && cd.node3 && cd.node3.node && cd.node3.node();
+        if (el) el.style.opacity = show ? '0.15' : '';
+      });
+      var host = document.getElementById('network-graph');
+      if (host) host.classList.toggle('signal', show);
+    }
+    if (!show) return;
+    var fl = gd._fullLayout, xa = fl.xaxis, ya = fl.yaxis, edges = meta.edges, ws = meta.weights;
+    var wNow = meta.shared ? weightAt(frame) : null;
+    ctx.save();
+    ctx.beginPath(); ctx.rect(xa._offset, ya._offset, xa._length, ya._length); ctx.clip();
+    ctx.globalAlpha = 0.8; ctx.lineCap = 'round';
+    for (var k = 0; k < edges.length; k++) {
+      var a = edges[k][0], b = edges[k][1];
+      var sig = ep.nodes[row + a] * (wNow === null ? ws[k] : wNow);
+      if (!isFinite(sig) || sig === 0) continue;
+      ctx.strokeStyle = sig > 0 ? POSITIVE : NEGATIVE;
+      ctx.lineWidth = 0.5 + 5 * Math.tanh(Math.abs(sig));
+      ctx.beginPath();
+      ctx.moveTo(xa._offset + xa.l2p(nodeTrace.x[a]), ya._offset + ya.l2p(nodeTrace.y[a]));
+      ctx.lineTo(xa._offset + xa.l2p(nodeTrace.x[b]), ya._offset + ya.l2p(nodeTrace.y[b]));
+      ctx.stroke();
+    }
+    ctx.restore();
+  }
+
+  function num(v) { return fmtValue(v); }
+  function paren(v) { var t = num(v); return v < 0 ? '(' + t + ')' : t; }
+
+  /* The clicked node's formula, its inputs' values at the current frame and its output. */
+  function drawFormula() {
+    var box = document.getElementById('node-formula'), gd = net.gd;
+    var meta = gd && gd.layout && gd.layout.meta;
+    if (!box || !meta || net.node === null || net.node >= meta.labels.length) return;
+    var i = net.node, key = (ep ? ep.id : '') + ':' + frame + ':' + i + ':' + (meta.weights || []).length;
+    if (box.getAttribute('data-key') === key) return;
+    box.setAttribute('data-key', key);
+    var labels = meta.labels, nIn = ep ? ep.nIn : 0, row = ep ? Math.max(0, Math.min(frame, ep.steps - 1)) * ep.nNodes : 0;
+    function val(j) { return ep ? ep.nodes[row + j] : NaN; }
+    var lines = [];
+    if (i === 0) lines = [labels[0] + ' = 1 (the bias: always 1)'];
+    else if (ep && i <= nIn) lines = [labels[i] + ' = ' + num(val(i)) + ' (an observation, at step ' + frame + ')'];
+    else {
+      var act = (CFG.activations || {})[meta.activations[i]] || {name: '?', formula: '?'};
+      var ins = [];
+      meta.edges.forEach(function (e, k) { if (e[1] === i) ins.push([e[0], meta.weights[k]]); });
+      var w = meta.shared ? weightAt(frame) : null;
+      var names, values, pre = 0;
+      ins.forEach(function (p) { pre += val(p[0]) * (w === null ? p[1] : 1); });
+      if (w === null) {
+        names = ins.map(function (p) { return paren(p[1]) + '\u00b7' + labels[p[0]]; }).join(' + ');
+        values = ins.map(function (p) { return paren(p[1]) + '\u00d7' + paren(val(p[0])); }).join(' + ');
+      } else {
+        pre *= w;
+        names = paren(w) + ' \u00d7 (' + ins.map(function (p) { return labels[p[0]]; }).join(' + ') + ')';
+        values = paren(w) + ' \u00d7 (' + ins.map(function (p) { return paren(val(p[0])); }).join(' + ') + ')';
+      }
+      lines = [
+        labels[i] + ': ' + act.name + ', f(x) = ' + act.formula,
+        labels[i] + ' = ' + act.name + '(' + (ins.length ? names : '0') + ')',
+        '= ' + act.name + '(' + (ins.length ? values : '0') + ')',
+        '= ' + act.name + '(' + num(pre) + ') = ' + num(val(i)) + (ep ? '   (step ' + frame + ')' : '')
+      ];
+    }
+    box.innerHTML = '';
+    var title = document.createElement('strong');
+    title.textContent = 'What ' + labels[i] + ' computes';
+    box.appendChild(title);
+    lines.forEach(function (t) { var c = document.createElement('code'); c.textContent = t; box.appendChild(c); });
+  }
+
   function draw() {
     drawStage();
     drawReadouts();
     try { lightNetwork(false); } catch (err) { /* the graph is being replaced; next frame */ }
     dirty = false;
     stats.draws += 1;
+    if (ep) stats.stageDraws += 1;
     if (stats.lastLoad && stats.lastLoad.firstDraw === null) stats.lastLoad.firstDraw = performance.now();
   }
 
@@ -526,8 +730,8 @@
   });
 
   window.wannPlayer = {
-    load: load, append: append, play: play, pause: pause, restart: restart, seek: seek,
-    hold: setHold, setSpeed: setSpeed, setActive: setActive,
+    load: load, append: append, play: play, pause: pause, restart: restart, seek: seek, toggle: toggle,
+    hold: setHold, setSpeed: setSpeed, setActive: setActive, pending: pending, drag: onDrag,
     nodeValues: function (f) {  // (N,) node values at frame f (default: the current frame)
       if (!ep) return null;
       f = f === undefined ? frame : f;
@@ -551,7 +755,8 @@
         holding: hold !== null, ended: ended(), request: ep ? ep.request : null,
         returnNow: ep ? returnAt(frame) : null, finalReturn: ep ? ep.finalReturn : null,
         message: message, speed: speed, loads: stats.loads, appends: stats.appends, draws: stats.draws,
-        lastLoad: stats.lastLoad, weightNow: ep ? weightAt(frame) : null
+        lastLoad: stats.lastLoad, weightNow: ep ? weightAt(frame) : null, preview: !!(ep && ep.isPreview),
+        previews: stats.previews, stageDraws: stats.stageDraws, dragFrom: drag.from
       };
     }
   };

@@ -45,7 +45,7 @@ def test_page_load_reads_the_link(catalog):
     assert out["weight"] == -1.2 and out["slider"] == -1.2 and out["seed"] == 4
     assert out["root_class"] == "app embed"
     assert out["meta"]["task"] == "biped" and out["meta"]["live"]
-    assert out["weights"] == {"genome": "biped-authors", "base": "shared", "edits": {}}
+    assert out["weights"] == {"genome": "biped-authors", "base": "shared", "edits": {}, "off": []}
     assert out["notices"] == []
 
 
@@ -194,7 +194,7 @@ def test_clicking_a_connection_selects_it(catalog):
 
 def test_connection_list(catalog):
     options = cw.edge_options({"key": "swingup-authors"}, {}, catalog)
-    assert len(options) == 52 and options[0] == {"label": "0: bias → h10", "value": 0}
+    assert len(options) == 52 and options[0] == {"label": "0: bias → tanh 10", "value": 0}
     assert cw.edge_options(None, {}, catalog) == [] and cw.edge_options({"key": "zz"}, {}, catalog) == []
 
 
@@ -202,7 +202,7 @@ def test_setting_and_resetting_one_connection(catalog):
     meta = {"key": "swingup-authors", "has_tuned": True}
     sel = {"genome": "swingup-authors", "index": 4}
     store, msg = cw.edit_weights("set", 0.75, sel, None, meta, catalog, {})
-    assert store == {"genome": "swingup-authors", "base": "shared", "edits": {"4": 0.75}}
+    assert store == {"genome": "swingup-authors", "base": "shared", "edits": {"4": 0.75}, "off": []}
     info, box_disabled, set_disabled, reset_disabled = cw.edge_panel(
         sel, request(edits=store["edits"]), {}, catalog)
     assert "set here" in json.dumps(info.to_plotly_json(), default=str)
@@ -218,7 +218,7 @@ def test_setting_and_resetting_one_connection(catalog):
 def test_load_tuned_and_reset_all(catalog):
     meta = {"key": "swingup-authors", "has_tuned": True}
     store, _ = cw.edit_weights("tuned", None, None, None, meta, catalog, {})
-    assert store == {"genome": "swingup-authors", "base": "tuned", "edits": {}}
+    assert store == {"genome": "swingup-authors", "base": "tuned", "edits": {}, "off": []}
     text, disabled = cw.weights_summary(store, meta)
     assert "Tuned weights" in text and not disabled
     store, _ = cw.edit_weights("reset-all", None, None, store, meta, catalog, {})

@@ -51,7 +51,8 @@ def test_labels_of_inputs_and_outputs_are_shown(authors_genomes):
     assert nodes["text"][1:6] == ["x", "x_dot", "cos(theta)", "sin(theta)", "theta_dot"]
     assert nodes["text"][-1] == "force"
     assert nodes["text"][0] == "bias"
-    assert all(t == "" for t in nodes["text"][6:-1])  # hidden nodes: hover only
+    # Hidden nodes are named by their activation.
+    assert nodes["text"][6:-1] == [ACTIVATIONS[int(a)].name for a in g.activations[6:-1]]
 
 
 def test_nodes_coloured_by_activation_with_a_legend(tiny):

@@ -16,7 +16,7 @@ from .single import Network, compile_network, forward, naive_forward
 
 __all__ = ["BlockNetwork", "ImagesNetwork", "Network", "Plan", "activation_groups", "compile_network",
            "compile_plan", "forward", "naive_forward", "predictions", "run_program",
-           "scalar_program"]
+           "program_json", "scalar_program"]
 
 
 def scalar_program(genome, connection_weights=None) -> tuple:
@@ -25,3 +25,19 @@ def scalar_program(genome, connection_weights=None) -> tuple:
     if connection_weights is None:
         return genome.cached("scalar_program", lambda g: BlockNetwork([g]).scalar_program())
     return BlockNetwork([genome]).scalar_program(connection_weights)
+
+
+def program_json(genome) -> dict:
+    """The shared-weight float program as JSON, for the browser's copy of the forward pass
+    (``assets/wann_preview.js``), which walks it as :func:`run_program` does.
+
+    Returns:
+        ``{"n_nodes": N, "entries": [[node, first, [rest...], activation id], ...]}``: slots
+        index the value list of ``N + 1`` numbers (slot ``N`` is the constant 0.0).
+    """
+    def build(g):
+        n, entries = scalar_program(g)
+        return {"n_nodes": n, "entries": [[j, first, list(rest), int(g.activations[j])]
+                                          for j, first, rest, _ in entries]}
+
+    return genome.cached("program_json", build)

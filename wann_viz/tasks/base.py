@@ -132,6 +132,17 @@ class Task(ABC):
         return {key: np.asarray([f[key] for f in frames], dtype=np.float32).reshape(len(frames), -1)
                 for key in frames[0]}
 
+    def preview_setup(self, seed: int) -> dict | None:
+        """What the browser's copy of the task (``TaskSpec.preview``) needs to replay episode ``seed``.
+
+        The browser cannot draw numpy's random numbers, so the task hands it the
+        start state, and its constants, so that they are defined once, here.
+
+        Returns:
+            ``None`` (no preview), or ``{"start": [state numbers], "constants": {name: number}}``.
+        """
+        return None
+
     def close(self, state: Any) -> None:
         """Release resources held by ``state`` (environments, windows)."""
 

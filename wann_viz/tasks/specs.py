@@ -51,6 +51,9 @@ class TaskSpec:
         renderer: name of the browser renderer in ``assets/wann_player.js``
             (``None``: the generic one, which plots observations and actions over time).
         panel: the explorer's panel kind, :data:`EPISODE_PANEL` or :data:`DIGITS_PANEL`.
+        preview: name of the browser's own copy of the task in ``assets/wann_preview.js``
+            (``None``: none). With one, the explorer replays the episode in the browser
+            while the weight slider is dragged (see :meth:`Task.preview_setup`).
         first_chunk: steps in the first part of a long episode sent to the
             browser (the rest follows); ``None`` sends whole episodes.
         default_weights: the shared-weight sweep of ``evaluate`` and the weight profile.
@@ -75,6 +78,7 @@ class TaskSpec:
     live: bool = True
     vectorized: bool = False
     renderer: str | None = None
+    preview: str | None = None
     panel: str = EPISODE_PANEL
     first_chunk: int | None = None
     default_weights: tuple[float, ...] = DEFAULT_WEIGHTS
@@ -126,7 +130,7 @@ BUILTIN_SPECS: tuple[TaskSpec, ...] = (
         "swingup", "CartPoleSwingUp",
         ("x", "x_dot", "cos(theta)", "sin(theta)", "theta_dot"), ("force",), 1000,
         entry_point="wann_viz.tasks.swingup:SwingUpTask", panel_title="Swing-up",
-        vectorized=True, renderer="swingup", default_weights=FINE_WEIGHTS,
+        vectorized=True, renderer="swingup", preview="swingup", default_weights=FINE_WEIGHTS,
         paper_results={"random_weights": (57, 121), "random_shared_weight": (515, 58),
                        "tuned_shared_weight": (723, 16), "tuned_weights": (932, 6)},
         file_hints=("swing", "cartpole"),

@@ -307,6 +307,19 @@ class SwingUpTask(Task):
             return _single_episode(program, schedule, int(seed), min(int(limit), self._max_steps),
                                    record_frames, on_step)
 
+    def preview_setup(self, seed: int) -> dict:
+        """The start state of episode ``seed`` and the physics constants, for
+        ``assets/wann_preview.js`` (which mirrors :func:`advance_scalar`)."""
+        return {
+            "start": initial_states([seed])[0].tolist(),
+            "constants": {
+                "force_mag": FORCE_MAG, "friction": _B, "dt": DT, "x_limit": X_LIMIT, "max_steps": self._max_steps,
+                "xa_td2_s": _XA_TD2_S, "xa_sc": _XA_SC, "xa_den0": _XA_DEN0, "xa_den_cc": _XA_DEN_CC,
+                "ta_td2_sc": _TA_TD2_SC, "ta_s": _TA_S, "ta_den0": _TA_DEN0, "ta_den_cc": _TA_DEN_CC,
+                "x_to_angle": float(_X_TO_ANGLE),
+            },
+        }
+
     def frame(self, state: SwingUpState, index: int) -> dict:
         x, theta = state.cols[0][index], state.cols[2][index]
         return {"x": round(float(x), 4), "theta": round(float(theta), 4)}

@@ -13,13 +13,33 @@ ASSETS_DIR = Path(__file__).resolve().parents[2] / "assets"
 MAX_REQUEST_BYTES = 4 * 1024 * 1024  # an upload (<= 1 MB, base64) plus the page's stores
 
 
+# In a third-party iframe with storage blocked (an embed beside an article, in a browser that
+# blocks third-party cookies) reading localStorage throws, and Dash's local stores with it.
+# The page then keeps them in memory: an upload is remembered until the page closes.
+STORAGE_SHIM = """(function () {
+  try { window.localStorage.getItem('wann'); return; } catch (e) { /* blocked: use memory */ }
+  var data = {};
+  var mem = {
+    getItem: function (k) { return Object.prototype.hasOwnProperty.call(data, k) ? data[k] : null; },
+    setItem: function (k, v) { data[k] = String(v); },
+    removeItem: function (k) { delete data[k]; },
+    clear: function () { data = {}; },
+    key: function (i) { return Object.keys(data)[i] || null; },
+    get length() { return Object.keys(data).length; }
+  };
+  try { Object.defineProperty(window, 'localStorage', {value: mem, configurable: true}); } catch (e) {}
+  try { Object.defineProperty(window, 'sessionStorage', {value: mem, configurable: true}); } catch (e) {}
+})();"""
+
+
 def index_string() -> str:
     """Dash's page template with the shared constants on ``<body data-wann-config>``."""
     import html
 
-    from .constants import client_config_json
+    from .constants import client_config_json, hide_css
 
     config = html.escape(client_config_json(), quote=True)
+    hide = hide_css()
     return f"""<!DOCTYPE html>
 <html>
     <head>
@@ -27,6 +47,8 @@ def index_string() -> str:
         <title>{{%title%}}</title>
         {{%favicon%}}
         {{%css%}}
+        <style>{hide}</style>
+        <script>{STORAGE_SHIM}</script>
     </head>
     <body data-wann-config="{config}">
         {{%app_entry%}}

@@ -21,7 +21,8 @@ from .url_state import SLIDER_MAX, SLIDER_MIN, page_kind, parse_view, parse_weig
 
 # Output order of select_genome (the registered callback returns them as a tuple).
 OUTPUT_KEYS = ("picker", "options", "uploads", "panel", "slider", "weight", "seed", "notices",
-               "upload_message", "meta", "root_class", "weights", "selected", "upload_contents", "digit", "image")
+               "upload_message", "meta", "root_class", "weights", "selected", "upload_contents", "digit", "image",
+               "view", "page")
 
 
 def picker_options(catalog: Catalog, uploads: Any) -> list[dict]:
@@ -66,8 +67,31 @@ def _choose(catalog: Catalog, key: str, uploads: Any, out: dict, set_weight: boo
         if w is not None:
             out["slider"] = _slider_value(w)
             out["weight"] = w
-    out["weights"] = {"genome": key, "base": "shared", "edits": {}}
+    out["weights"] = {"genome": key, "base": "shared", "edits": {}, "off": []}
     out["selected"] = None
+
+
+def _link_weights(catalog: Catalog, state, uploads: Any, out: dict, notices: list[str]) -> None:
+    """The link's tuned weights, edits, knockouts and schedule, checked against its genome."""
+    genome = resolve_genome(catalog, out["picker"], uploads)
+    c = genome.n_connections
+    base = state.base
+    if base == "tuned" and genome.tuned_weights is None:
+        notices.append("The link asks for tuned weights, but this genome has none; using the shared weight.")
+        base = "shared"
+    edits = {str(k): w for k, w in state.edits if k < c}
+    off = [k for k in state.off if k < c]
+    if len(edits) < len(state.edits) or len(off) < len(state.off):
+        notices.append(f"Ignored the link's connections beyond this genome's {c}.")
+    out["weights"] = {"genome": out["picker"], "base": base, "edits": edits, "off": off}
+    if state.schedule:
+        out["view"] = {"genome": out["picker"], "seed": state.seed, "schedule": [list(p) for p in state.schedule]}
+
+
+def root_class(kind: str, hide=(), mode=None) -> str:
+    """Class of the page root: ``app``, ``embed``, ``hide-<flag>`` per hide flag, ``mode-<mode>``."""
+    classes = ["app"] + (["embed"] if kind == "embed" else []) + [f"hide-{f}" for f in hide]
+    return " ".join(classes + ([f"mode-{mode}"] if mode else []))
 
 
 def select_genome(trigger: str | None, *, catalog: Catalog, pathname: Any = None, search: Any = None,
@@ -140,7 +164,9 @@ def select_genome(trigger: str | None, *, catalog: Catalog, pathname: Any = None
     kind, notices = page_kind(pathname)
     state, view_notices = parse_view(search, catalog)
     notices += view_notices
-    out["root_class"] = "app embed" if kind == "embed" else "app"
+    out["root_class"] = root_class(kind, state.hide, state.mode)
+    out["page"] = {"hide": list(state.hide), "mode": state.mode}
+    out["view"] = None
     out["options"] = picker_options(catalog, uploads)
     out["panel"] = state.panel
     out["seed"] = state.seed
@@ -162,10 +188,12 @@ def select_genome(trigger: str | None, *, catalog: Catalog, pathname: Any = None
         else:
             out["uploads"] = shared
             out["options"] = picker_options(catalog, shared)
+            _link_weights(catalog, state, shared, out, notices)
             return out
     if state.genome is not None:
         _choose(catalog, state.genome, uploads, out, set_weight=False)
         out["panel"] = state.panel
+        _link_weights(catalog, state, uploads, out, notices)
     else:
         out["picker"] = None
         out["meta"] = None
@@ -278,6 +306,8 @@ def register(app, catalog: Catalog) -> None:
         Output("upload", "contents"),
         Output("mnist-digit", "value"),
         Output("mnist-image-input", "value", allow_duplicate=True),
+        Output("view-store", "data"),
+        Output("page-store", "data"),
         Input("url", "pathname"),
         Input("genome-picker", "value"),
         Input("panel-tabs", "value"),

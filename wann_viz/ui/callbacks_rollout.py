@@ -10,6 +10,10 @@ Flow (ids of the components in brackets)::
         -> clientside ``wann.load_episode`` / ``wann.append_tail`` -> the player in assets/wann_player.js
         -> [figure-request] -> server network figure (after the first frame is drawn)
 
+While the slider is dragged, ``wann.drag`` replays the episode in the browser for the
+weight under the thumb (``assets/wann_preview.js``, for tasks with ``TaskSpec.preview``);
+on release the server's episode replaces the preview.
+
 The player advances frames with ``requestAnimationFrame`` (at most 50 fps)
 and draws the task and the network's node values itself: no server round
 trip per frame. A weight change while an episode is under way asks for the
@@ -21,7 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import ALL, ClientsideFunction, Input, Output, State, no_update
+from dash import ClientsideFunction, Input, Output, State, no_update
 
 from .catalog import Catalog
 from .episodes import run_request, run_tail
@@ -58,12 +62,44 @@ def register(app, catalog: Catalog) -> None:
         Output("weight-slider", "value", allow_duplicate=True),
         Output("weight-input", "value", allow_duplicate=True),
         Output("weight-message", "children"),
+        Output("seed-message", "children"),
+        Output("seed-input", "value", allow_duplicate=True),
         Input("weight-slider", "value"),
         Input("weight-input", "value"),
         Input("seed-input", "value"),
         Input("genome-meta", "data"),
         Input("weights-store", "data"),
+        State("view-store", "data"),
         State("request-store", "data"),
+        prevent_initial_call=True,
+    )
+    # Restart runs the episode the controls describe (a link's or a mid-episode schedule is dropped).
+    app.clientside_callback(
+        ClientsideFunction("wann", "restart"),
+        Output("request-store", "data", allow_duplicate=True),
+        Input({"type": "player", "action": "restart"}, "n_clicks"),
+        State("request-store", "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("wann", "retry"),
+        Output("request-store", "data", allow_duplicate=True),
+        Input("retry-request", "n_clicks"),
+        State("request-store", "data"),
+        prevent_initial_call=True,
+    )
+    # While the slider is dragged, the browser's copy of the task replays the episode (wann_preview.js).
+    app.clientside_callback(
+        ClientsideFunction("wann", "drag"),
+        Output("player-sink", "data", allow_duplicate=True),
+        Input("weight-slider", "drag_value"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        ClientsideFunction("wann", "toggle_projector"),
+        Output("page-store", "data", allow_duplicate=True),
+        Input("projector-toggle", "n_clicks"),
+        State("page-store", "data"),
         prevent_initial_call=True,
     )
 
@@ -97,7 +133,7 @@ def register(app, catalog: Catalog) -> None:
     app.clientside_callback(
         ClientsideFunction("wann", "player_action"),
         Output("player-sink", "data", allow_duplicate=True),
-        Input({"type": "player", "action": ALL}, "n_clicks"),
+        Input({"type": "player", "action": "toggle"}, "n_clicks"),
         prevent_initial_call=True,
     )
     app.clientside_callback(

@@ -20,24 +20,65 @@ from ..genome import GenomeError
 from ..tasks.registry import find_spec
 from ..tasks.specs import DIGITS_PANEL
 from .catalog import UPLOAD_PREFIX
-from .constants import EMBED_PATH
+from .constants import EMBED_PATH, HIDE_FLAGS, LINK_MAX_CHARS, MAX_SCHEDULE, MODES
 from .url_state import DEFAULT_SEED, DEFAULT_WEIGHT, DIGITS, IMAGE_MAX, ViewState, format_query, parse_seed, \
     parse_weight
 
 UPLOAD_NOTE = ("This uploaded genome opens only in this browser: the link shows the default genome. "
                "Make a share link to let others open it.")
 SHARED_NOTE = "Anyone with this link can run the uploaded genome (it stays read-only)."
+TOO_LONG_NOTE = ("This view is too long for a link ({n:,} characters: its connection weights); make a short "
+                 "link to share it.")
+
+
+def _episode_state(request: dict) -> dict:
+    """The link fields of an episode request (as the browser built it; checked here again)."""
+    out: dict = {}
+    base = request.get("base")
+    out["base"] = base if base in ("shared", "tuned") else "shared"
+    edits = request.get("edits") if isinstance(request.get("edits"), dict) else {}
+    pairs = []
+    for k, v in edits.items():
+        w = parse_weight(v)
+        if isinstance(k, str) and k.isdigit() and len(k) <= 9 and w is not None:
+            pairs.append((int(k), w))
+    out["edits"] = tuple(sorted(pairs))
+    off = request.get("off") if isinstance(request.get("off"), list) else []
+    out["off"] = tuple(sorted({k for k in off if isinstance(k, int) and not isinstance(k, bool) and 0 <= k < 10**9}))
+    schedule = request.get("schedule")
+    out["schedule"] = None
+    if isinstance(schedule, list) and 1 < len(schedule) <= MAX_SCHEDULE and out["base"] == "shared" \
+            and not out["edits"] and not out["off"]:
+        pairs = []
+        for item in schedule:
+            if not (isinstance(item, list) and len(item) == 2):
+                break
+            step, w = parse_seed(item[0]), parse_weight(item[1])
+            if step is None or w is None:
+                break
+            pairs.append((step, w))
+        else:
+            out["schedule"] = tuple(pairs)
+    return out
+
+
+def _page_state(page: Any) -> dict:
+    page = page if isinstance(page, dict) else {}
+    hide = page.get("hide") if isinstance(page.get("hide"), list) else []
+    mode = page.get("mode")
+    return {"hide": tuple(sorted({f for f in hide if f in HIDE_FLAGS})), "mode": mode if mode in MODES else None}
 
 
 def view_link(request: Any, panel: Any, meta: Any, digit: Any, image: Any, pathname: Any,
-              uploads: Any = None) -> dict:
+              uploads: Any = None, page: Any = None) -> dict:
     """The link of the view on screen.
 
     Returns:
         ``{"path": "/" or "/embed", "query": "?genome=...", "active": bool, "note": str,
-        "can_share": bool}``: ``active`` says whether the panel shows the selected genome (the
-        player animates only then); ``note`` explains a link that cannot carry the genome;
-        ``can_share`` whether this browser may make a share link for it.
+        "can_share": bool, "too_long": bool}``: ``active`` says whether the panel shows the selected
+        genome (the player animates only then); ``note`` explains a link that cannot carry the genome
+        or is too long; ``can_share`` whether this browser may make a share link for it;
+        ``too_long`` whether the query exceeds ``LINK_MAX_CHARS`` (offer a short link).
     """
     meta = meta if isinstance(meta, dict) else {}
     request = request if isinstance(request, dict) else {}
@@ -62,14 +103,31 @@ def view_link(request: Any, panel: Any, meta: Any, digit: Any, image: Any, pathn
         digit=digit if digits and digit in DIGITS else None,
         image=image if digits and image_ok else None,
         share=share if upload and linkable and on_panel else None,
+        **(_episode_state(request) if linkable and on_panel and request.get("genome") == key else {}),
+        **_page_state(page),
     )
+    query = format_query(state)
+    too_long = len(query) > LINK_MAX_CHARS
+    note = (SHARED_NOTE if share else "") if linkable or not key else UPLOAD_NOTE
     return {
         "path": EMBED_PATH if pathname == EMBED_PATH else "/",
-        "query": format_query(state),
+        "query": query,
         "active": on_panel,
-        "note": (SHARED_NOTE if share else "") if linkable or not key else UPLOAD_NOTE,
+        "note": TOO_LONG_NOTE.format(n=len(query)) if too_long else note,
         "can_share": upload and share is None and isinstance(held.get("secret"), str),
+        "too_long": too_long,
     }
+
+
+def make_short_link(clicks: Any, link: Any, catalog) -> Any:
+    """Store the current view (``url-sink``'s query) and answer ``{"path", "query": "?view=TOKEN"}``."""
+    if not clicks or not isinstance(link, dict) or not isinstance(link.get("query"), str):
+        return no_update
+    try:
+        token = catalog.views.add(link["query"])
+    except ValueError as exc:
+        return {"error": str(exc)}
+    return {"path": link.get("path") if link.get("path") in ("/", EMBED_PATH) else "/", "query": f"?view={token}"}
 
 
 def make_share_link(clicks: Any, meta: Any, uploads: Any, catalog) -> tuple[Any, Any]:
@@ -89,13 +147,26 @@ def make_share_link(clicks: Any, meta: Any, uploads: Any, catalog) -> tuple[Any,
 def register(app, catalog) -> None:
     """Wire the link writer (server), its clientside applier and the share button to ``app``."""
 
-    @app.callback(Output("url-sink", "data"), Output("share-upload", "hidden"),
+    @app.callback(Output("url-sink", "data"), Output("share-upload", "hidden"), Output("short-link", "hidden"),
                   Input("request-store", "data"), Input("panel-tabs", "value"), Input("genome-meta", "data"),
                   Input("mnist-digit", "value"), Input("mnist-index", "data"), Input("uploads-store", "data"),
-                  State("url", "pathname"), prevent_initial_call=True)
-    def _link(request, panel, meta, digit, image, uploads, pathname):
-        link = view_link(request, panel, meta, digit, image, pathname, uploads)
-        return link, not link["can_share"]
+                  Input("page-store", "data"), State("url", "pathname"), prevent_initial_call=True)
+    def _link(request, panel, meta, digit, image, uploads, page, pathname):
+        link = view_link(request, panel, meta, digit, image, pathname, uploads, page)
+        return link, not link["can_share"], not link["too_long"]
+
+    @app.callback(Output("short-sink", "data"), Input("short-link", "n_clicks"), State("url-sink", "data"),
+                  prevent_initial_call=True)
+    def _short(clicks, link):
+        return make_short_link(clicks, link, catalog)
+
+    app.clientside_callback(
+        ClientsideFunction("wann", "apply_short_link"),
+        Output("share-link", "value", allow_duplicate=True),
+        Output("share-note", "children", allow_duplicate=True),
+        Input("short-sink", "data"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(Output("uploads-store", "data", allow_duplicate=True),
                   Output("share-note", "children", allow_duplicate=True),

@@ -1,8 +1,8 @@
 """Weights: the network view, selecting a connection and giving it its own weight.
 
-The weights store is ``{"genome": key, "base": "shared" | "tuned", "edits": {"<k>": w}}``:
-every connection takes the shared weight (``shared``) or its tuned weight
-(``tuned``), except the edited ones. The clientside request builder folds it
+The weights store is ``{"genome": key, "base": "shared" | "tuned", "edits": {"<k>": w},
+"off": [k, ...]}``: every connection takes the shared weight (``shared``) or its tuned weight
+(``tuned``), except the edited ones; knocked-out connections (``off``) carry nothing. The clientside request builder folds it
 into the episode request, and the network view is drawn from the request of
 the episode the player has loaded (``figure-request``), so figure and episode
 always show the same weights.
@@ -21,12 +21,12 @@ from ..genome import Genome, GenomeError
 from .callbacks_mnist import network_highlight
 from .catalog import Catalog, resolve_genome
 from .episodes import RequestError, connection_weights, normalize_request
-from .figures import empty_figure, format_value, network_figure
+from .figures import display_label, empty_figure, format_value, network_figure
 from .limits import draw_refusal
 from .url_state import WEIGHT_MAX, WEIGHT_MIN, format_weight, parse_weight
 
 _EDGE_RE = re.compile(r"^edge:(\d{1,9})$")
-ACTIONS = ("set", "reset", "reset-all", "tuned")
+ACTIONS = ("set", "reset", "reset-all", "tuned", "knock")
 
 
 def _weights_for(genome: Genome, req: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -37,7 +37,7 @@ def _weights_for(genome: Genome, req: dict) -> tuple[np.ndarray, np.ndarray]:
     own = np.zeros(genome.n_connections, bool)
     if req["base"] == "tuned":
         own[:] = True
-    for k in req["edits"]:
+    for k in list(req["edits"]) + list(req["off"]):
         own[k] = True
     return cw, own
 
@@ -61,7 +61,7 @@ def network_view(request: Any, selected: Any, uploads: Any, catalog: Catalog, di
     digit_key = digit if isinstance(digit, (str, int)) and not isinstance(digit, bool) else None
     # A class looks at the same few genomes and weights: each figure is built once.
     key = ("figure", req["genome"], req["base"], None if req["base"] == "tuned" else req["weight"],
-           tuple(sorted(req["edits"].items())), index, str(digit_key))
+           tuple(sorted(req["edits"].items())), tuple(req["off"]), index, str(digit_key))
 
     def build() -> dict:
         weights, own = _weights_for(genome, req)
@@ -124,7 +124,7 @@ def edge_options(meta: Any, uploads: Any, catalog: Catalog) -> list[dict]:
         genome = resolve_genome(catalog, meta.get("key"), uploads)
     except GenomeError:
         return []
-    return [{"label": f"{k}: {genome.node_label(int(s))} → {genome.node_label(int(d))}", "value": k}
+    return [{"label": f"{k}: {display_label(genome, int(s))} → {display_label(genome, int(d))}", "value": k}
             for k, (s, d) in enumerate(genome.connections)]
 
 
@@ -142,15 +142,17 @@ def edge_panel(selected: Any, request: Any, uploads: Any, catalog: Catalog) -> t
         return none
     weights, own = _weights_for(genome, req)
     s, d = (int(v) for v in genome.connections[k])
-    if k in req["edits"]:
+    if k in req["off"]:
+        source = "knocked out"
+    elif k in req["edits"]:
         source = "set here"
     elif req["base"] == "tuned":
         source = "tuned"
     else:
         source = "shared"
-    text = [html.Strong(f"{genome.node_label(s)} → {genome.node_label(d)}"),
+    text = [html.Strong(f"{display_label(genome, s)} → {display_label(genome, d)}"),
             html.Span(f" (connection {k}): weight {format_value(weights[k])}, {source}")]
-    return html.Span(text, id="edge-info-text"), False, False, k not in req["edits"]
+    return html.Span(text, id="edge-info-text"), False, False, k not in req["edits"] and k not in req["off"]
 
 
 def edit_weights(action: str, value: Any, selected: Any, store: Any, meta: Any, catalog: Catalog,
@@ -175,29 +177,40 @@ def edit_weights(action: str, value: Any, selected: Any, store: Any, meta: Any, 
     except GenomeError as exc:
         return no_update, html.Div(str(exc), className="error")
     if not isinstance(store, dict) or store.get("genome") != key:
-        store = {"genome": key, "base": "shared", "edits": {}}
+        store = {"genome": key, "base": "shared", "edits": {}, "off": []}
     base = store.get("base") if store.get("base") in ("shared", "tuned") else "shared"
     raw = store.get("edits")
     edits = {k: v for k, v in (raw if isinstance(raw, dict) else {}).items() if isinstance(k, str) and k.isdigit()}
+    raw_off = store.get("off")
+    off = sorted({k for k in (raw_off if isinstance(raw_off, list) else [])
+                  if isinstance(k, int) and not isinstance(k, bool) and 0 <= k < genome.n_connections})
+
+    def new(base=base, edits=edits, off=off) -> dict:
+        return {"genome": key, "base": base, "edits": edits, "off": off}
+
     if action == "reset-all":
-        return {"genome": key, "base": "shared", "edits": {}}, "All connections use the shared weight again."
+        return new("shared", {}, []), "All connections use the shared weight again."
     if action == "tuned":
         if genome.tuned_weights is None:
             return no_update, html.Div("This genome has no tuned weights.", className="error")
-        return {"genome": key, "base": "tuned", "edits": {}}, "Tuned weights loaded."
+        return new("tuned", {}), "Tuned weights loaded."
     k = _selected_index(selected, key, genome)
     if k is None:
         return no_update, html.Div("Select a connection first: click its dot in the network.", className="error")
+    if action == "knock":
+        if k in off:
+            return new(off=[j for j in off if j != k]), f"Connection {k} carries its weight again."
+        return new(off=sorted(off + [k])), f"Connection {k} knocked out: it carries nothing."
     if action == "reset":
         edits.pop(str(k), None)
-        return {"genome": key, "base": base, "edits": edits}, f"Connection {k} reset."
+        return new(edits=edits, off=[j for j in off if j != k]), f"Connection {k} reset."
     w = parse_weight(value)
     if w is None:
         return no_update, html.Div(
             f"A connection weight must be a number from {format_weight(WEIGHT_MIN)} to {format_weight(WEIGHT_MAX)}.",
             className="error")
     edits[str(k)] = w
-    return {"genome": key, "base": base, "edits": edits}, f"Connection {k} now has weight {format_weight(w)}."
+    return new(edits=edits), f"Connection {k} now has weight {format_weight(w)}."
 
 
 def weights_summary(store: Any, meta: Any) -> tuple[str, bool]:
@@ -208,15 +221,20 @@ def weights_summary(store: Any, meta: Any) -> tuple[str, bool]:
     if not isinstance(store, dict) or store.get("genome") != meta.get("key"):
         return "Every connection uses the shared weight.", no_tuned
     n_edits = len(store.get("edits") or {})
+    n_off = len(store.get("off") or [])
+    knocked = (f" {n_off} connection{'s' if n_off != 1 else ''} knocked out." if n_off else "")
     if store.get("base") == "tuned":
         text = ("Tuned weights: every connection has its own weight, so the shared-weight slider has no effect "
                 "until you reset all connections.")
         if n_edits:
             text += f" {n_edits} of them changed here."
-        return text, no_tuned
+        return text + knocked, no_tuned
     if n_edits:
         return (f"{n_edits} connection{'s' if n_edits != 1 else ''} with its own weight; the others follow the "
-                "shared weight. (Own weights restart the episode: they cannot change mid-episode.)"), no_tuned
+                "shared weight. (Own weights restart the episode: they cannot change mid-episode.)"
+                + knocked), no_tuned
+    if n_off:
+        return knocked.strip() + " The others use the shared weight.", no_tuned
     return "Every connection uses the shared weight.", no_tuned
 
 

@@ -84,9 +84,12 @@ class Catalog:
     the page can say which files were skipped and why.
     """
 
-    def __init__(self, folder: str | Path | None = None, uploads: UploadStore | None = None):
+    def __init__(self, folder: str | Path | None = None, uploads: UploadStore | None = None, views=None):
+        from .short_links import ViewStore
+
         self.folder = Path(folder) if folder is not None else DEFAULT_GENOME_DIR
         self.uploads = uploads if uploads is not None else UploadStore()
+        self.views = views if views is not None else ViewStore(self.uploads.folder / "views")
         entries: dict[str, CatalogEntry] = {}
         errors: dict[str, str] = {}
         paths = sorted(self.folder.glob("*.json")) + sorted(self.folder.glob("*.out")) if self.folder.is_dir() else []

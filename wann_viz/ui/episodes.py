@@ -10,6 +10,7 @@ Request (JSON object)::
     {"genome": key, "seed": int, "weight": float,
      "schedule": [[0, w0], [step, w1], ...] | null,   # mid-episode weight changes
      "base": "shared" | "tuned", "edits": {"<conn index>": weight, ...},
+     "off": [conn index, ...],                          # knocked-out connections (weight 0)
      "start_frame": int, "autoplay": bool, "nonce": int}
 
 Payload arrays are little-endian float32, base64-encoded (decoded in the
@@ -21,6 +22,12 @@ browser into typed arrays). With T steps and N nodes:
 * ``frames``: ``{field: (T+1, k)}`` row-major, packed by the task's ``pack_frames``
   (swing-up ``x``, ``theta`` with k = 1; biped ``bodies``, k = 15: x, y, angle
   per body), with ``frame_widths`` ``{field: k}``.
+
+With a task that has a browser copy (``TaskSpec.preview``: swing-up) and
+shared-weight requests, the payload also carries ``preview``:
+``{"name", "start", "constants", "program"}`` (see :meth:`Task.preview_setup`
+and :func:`wann_viz.nn.program_json`), with which the browser replays the
+episode for any weight while the slider is dragged.
 
 ``renderer`` names the player's drawing for the task (``TaskSpec.renderer``);
 a task without one is drawn by the generic renderer, which plots its
@@ -46,6 +53,7 @@ import numpy as np
 
 from ..cache import results
 from ..genome import Genome, GenomeError
+from ..nn import program_json
 from ..rollout import Rollout, rollout
 from ..tasks.registry import find_spec, make_task
 from .catalog import MAX_KEY_CHARS, Catalog, resolve_genome
@@ -93,7 +101,7 @@ def normalize_request(request: Any, catalog: Catalog, uploads: Any) -> tuple[dic
     Returns:
         ``(request, genome)`` where the request holds only known, checked fields:
         ``genome, seed, weight, schedule (list | None), base, edits ({int: float}),
-        start_frame, autoplay, nonce``.
+        off (sorted list of int), start_frame, autoplay, nonce``.
 
     Raises:
         RequestError: malformed request (message for the page).
@@ -126,6 +134,10 @@ def normalize_request(request: Any, catalog: Catalog, uploads: Any) -> tuple[dic
             raise RequestError(f"connection {idx} does not exist (the genome has {genome.n_connections})")
         clean_edits[idx] = round_weight(_number(v, f"the weight of connection {idx}"))
     out["edits"] = dict(sorted(clean_edits.items()))
+    off = request.get("off") or []
+    if not isinstance(off, list) or len(off) > genome.n_connections:
+        raise RequestError("knocked-out connections must be a list of connection indices")
+    out["off"] = sorted({_int(k, "a knocked-out connection", 0, genome.n_connections - 1) for k in off})
     limit = _max_steps(genome.task)
     schedule = request.get("schedule")
     if schedule is not None:
@@ -145,7 +157,7 @@ def normalize_request(request: Any, catalog: Catalog, uploads: Any) -> tuple[dic
         out["schedule"] = [list(p) for p in pairs] if len(pairs) > 1 else None
     else:
         out["schedule"] = None
-    if out["base"] != "shared" or out["edits"]:
+    if per_connection(out):
         out["schedule"] = None  # per-connection weights cannot change mid-episode: restart
     out["start_frame"] = _int(request.get("start_frame", 0), "start_frame", 0, limit)
     if out["schedule"] is None:
@@ -163,9 +175,14 @@ def _max_steps(task: str | None) -> int:
     return spec.max_steps if spec else 1
 
 
+def per_connection(request: dict) -> bool:
+    """Whether a checked request gives connections their own weights (tuned, edited or knocked out)."""
+    return request["base"] != "shared" or bool(request["edits"]) or bool(request.get("off"))
+
+
 def connection_weights(genome: Genome, request: dict) -> np.ndarray | None:
     """(C,) per-connection weights of a checked request, or ``None`` in shared-weight mode."""
-    if request["base"] == "shared" and not request["edits"]:
+    if not per_connection(request):
         return None
     if request["base"] == "tuned":
         cw = np.array(genome.tuned_weights, dtype=float)
@@ -173,17 +190,20 @@ def connection_weights(genome: Genome, request: dict) -> np.ndarray | None:
         cw = np.full(genome.n_connections, float(request["weight"]))
     for idx, w in request["edits"].items():
         cw[idx] = w
+    cw[list(request.get("off") or [])] = 0.0  # a knocked-out connection carries nothing
     return cw
 
 
 def episode_id(request: dict) -> str:
     """Content key of the episode a checked request describes (not its playback fields)."""
-    if request["base"] == "shared" and not request["edits"]:
+    if not per_connection(request):
         weights: Any = request["schedule"] or request["weight"]
     else:
         # With tuned weights as the base, the shared weight plays no part.
         w = None if request["base"] == "tuned" else request["weight"]
         weights = {"base": request["base"], "w": w, "edits": {str(k): v for k, v in request["edits"].items()}}
+        if request.get("off"):
+            weights["off"] = request["off"]
     text = json.dumps([request["genome"], request["seed"], weights], sort_keys=True, separators=(",", ":"))
     return hashlib.sha1(text.encode()).hexdigest()[:16]
 
@@ -286,7 +306,7 @@ def run_request(request: Any, catalog: Catalog, uploads: Any = None) -> dict:
         "task": genome.task,
         "genome": req["genome"],
         "seed": req["seed"],
-        "request": {k: req[k] for k in ("genome", "seed", "weight", "schedule", "base")}
+        "request": {k: req[k] for k in ("genome", "seed", "weight", "schedule", "base", "off")}
         | {"edits": {str(k): v for k, v in req["edits"].items()}},
         "start_frame": req["start_frame"],
         "autoplay": req["autoplay"],
@@ -306,6 +326,10 @@ def run_request(request: Any, catalog: Catalog, uploads: Any = None) -> dict:
         return head | {"unsupported": True, "message": refusal}
     head |= {"renderer": spec.renderer, "input_labels": list(spec.input_labels),
              "output_labels": list(spec.output_labels)}
+    if spec.preview and not per_connection(req):
+        setup = make_task(genome.task).preview_setup(req["seed"])
+        if setup is not None:
+            head["preview"] = {"name": spec.preview, **setup, "program": program_json(genome)}
     whole = results.get(("episode", head["id"], None))
     if whole is not None:  # the whole episode is known already (a tail computed it)
         return head | _pack(*whole)

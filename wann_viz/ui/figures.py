@@ -12,8 +12,13 @@ The network figure's traces carry ``meta`` tags that the clientside player
   figure instead, frame by frame, which is much cheaper than redrawing SVG;
 * ``"nodes"``: one marker per node (index = node), fill = activation colour,
   ``hovertext`` = activation and current value, ``customdata`` = ``"node:<i>"``;
-* ``"edge-handles"``: one marker per connection at the edge's middle,
-  ``customdata`` = ``"edge:<k>"`` (connection index k); clicking one selects the connection.
+* ``"edge-handles"``: one marker per connection on its edge, ``customdata`` =
+  ``"edge:<k>"`` (connection index k); clicking one selects the connection. Each
+  sits at its own place along its edge (:func:`handle_positions`), so no two share a dot.
+
+``layout.meta`` holds what the player needs to draw signals and explain a node:
+``{"edges": [[source, target], ...], "weights": [w_k], "activations": [id per node],
+"labels": [label per node], "shared": bool}``.
 
 A :class:`Highlight` (e.g. the part of an MNIST network that feeds one
 digit, see :mod:`wann_viz.ui.figures_mnist`) draws that part in colour and
@@ -111,7 +116,7 @@ def _esc(text: str) -> str:
 def node_hover(genome: Genome, node: int, layer: int, used: bool, value: float | None) -> str:
     """Hover text of one node: label, kind, activation (name and formula), current value."""
     kind = genome.node_kind(node)
-    label = _esc(genome.node_label(node))
+    label = _esc(display_label(genome, node))
     lines = [f"<b>{label}</b> · {kind}" + ("" if kind in ("bias", "input") else f", layer {layer}")]
     if kind == "bias":
         lines.append("activation: none (always 1)")
@@ -122,6 +127,48 @@ def node_hover(genome: Genome, node: int, layer: int, used: bool, value: float |
         lines.append(f"activation: {act.name}, f(x) = {_esc(act.formula)}")
     lines.append("value: " + ("—" if value is None else format_value(value)))
     return "<br>".join(lines)
+
+
+def display_label(genome: Genome, node: int) -> str:
+    """A node's name for people: inputs and outputs by their labels, hidden nodes by their
+    activation and number (``tanh 12``)."""
+    if genome.node_kind(node) == "hidden":
+        return f"{ACTIVATIONS[int(genome.activations[node])].name} {node}"
+    return genome.node_label(node)
+
+
+HANDLE_SPOTS = (0.5, 0.4, 0.6, 0.3, 0.7, 0.45, 0.55, 0.35, 0.65, 0.25, 0.75, 0.2, 0.8, 0.15, 0.85)
+HANDLE_GAP = 0.022  # at least this far apart (in units of the plot's height), or as far as can be
+
+
+def handle_positions(genome: Genome, pos: np.ndarray) -> np.ndarray:
+    """(C, 2) where each connection's clickable dot sits: on its edge, as near the middle as
+    keeps it ``HANDLE_GAP`` from every other dot and node (greedy; else the farthest spot).
+
+    Args:
+        pos: (N, 2) node positions (x in [0, 1], y in [0, 1]).
+    """
+    def build(g: Genome) -> np.ndarray:
+        conns = g.connections
+        placed = [p for p in pos]  # nodes count as taken
+        out = np.empty((len(conns), 2))
+        xscale = 1.0 / 1.5  # the x axis spans 1.5 units, the y axis about 1: measure in the plot's proportions
+        for k, (s, d) in enumerate(conns.tolist()):
+            best, best_gap = None, -1.0
+            taken = np.asarray(placed)
+            for t in HANDLE_SPOTS:
+                p = pos[s] + t * (pos[d] - pos[s])
+                gap = float(np.min(np.hypot((taken[:, 0] - p[0]) * xscale, taken[:, 1] - p[1])))
+                if gap >= HANDLE_GAP:
+                    best = p
+                    break
+                if gap > best_gap:
+                    best, best_gap = p, gap
+            out[k] = best
+            placed.append(best)
+        return out
+
+    return genome.cached("handle_positions", build)
 
 
 def _structure(genome: Genome) -> tuple[np.ndarray, np.ndarray, np.ndarray, set]:
@@ -218,12 +265,14 @@ def network_figure(
     # (an MNIST network) would hide the edges at full size.
     handle_size = 8 if c <= 400 else 5
     hx, hy, htext, hcol, hsym, hsize = [], [], [], [], [], []
+    spots = handle_positions(genome, pos) if c <= 4000 else 0.5 * (pos[genome.connections[:, 0]]
+                                                                  + pos[genome.connections[:, 1]])
     for k, (s, d) in enumerate(genome.connections.tolist()):
-        hx.append(0.5 * (xs[s] + xs[d]))
-        hy.append(0.5 * (ys[s] + ys[d]))
+        hx.append(float(spots[k, 0]))
+        hy.append(float(spots[k, 1]))
         source = "own weight" if own[k] else "shared weight"
         htext.append(
-            f"<b>{_esc(genome.node_label(s))} → {_esc(genome.node_label(d))}</b><br>connection {k}: weight "
+            f"<b>{_esc(display_label(genome, s))} → {_esc(display_label(genome, d))}</b><br>connection {k}: weight "
             f"{format_value(w[k])} ({source})<br><i>click to select and tune</i>"
         )
         inside = highlight is None or k in highlight.connections
@@ -270,9 +319,9 @@ def network_figure(
         elif kind == "output":
             text.append(_esc(genome.node_label(node)))
             text_pos.append("middle right")
-        else:
-            text.append("")
-            text_pos.append("middle center")
+        else:  # hidden: named by its activation
+            text.append(ACTIVATIONS[int(genome.activations[node])].name)
+            text_pos.append("top center")
         text_col.append(UNUSED_TEXT if not is_used or (outside and kind != "bias") else "#222222")
         if kind == "input" and many_inputs:
             sizes_n.append(6)
@@ -328,6 +377,10 @@ def network_figure(
                    "itemdoubleclick": False, "font": {"size": 11}},
         "uirevision": uirevision or genome.name or "network",
         "hoverlabel": {"align": "left"},
+        "meta": {"edges": genome.connections.tolist(),
+                 "weights": [float(v) if math.isfinite(v) else None for v in w],
+                 "activations": [int(a) for a in genome.activations],
+                 "labels": [_esc(display_label(genome, i)) for i in range(n)], "shared": not bool(own.any())},
     }
     layout["margin"]["b"] = 20 + 22 * math.ceil(len(legend_entries) / 3)
     layout["height"] += layout["margin"]["b"]

@@ -84,12 +84,14 @@ def _tuning_card() -> html.Section:
                         className="btn"),
         ]),
         html.Div(className="row buttons", children=[
+            html.Button("Knock out / restore", id={"type": "edge-action", "action": "knock"}, className="btn",
+                        title="A knocked-out connection carries nothing (weight 0); click again to restore it"),
             html.Button("Reset this connection", id={"type": "edge-action", "action": "reset"}, disabled=True,
                         className="btn"),
             html.Button("Reset all connections", id={"type": "edge-action", "action": "reset-all"},
                         className="btn"),
             html.Button("Load tuned weights", id={"type": "edge-action", "action": "tuned"}, className="btn primary",
-                        title="The authors' individually tuned weights (the paper's 4th condition)"),
+                        title="The genome's individually tuned weights (the paper's 4th condition)"),
         ]),
         html.Div(id="weights-message", className="message", role="status"),
         html.Div(id="weights-summary", className="hint"),
@@ -99,32 +101,36 @@ def _tuning_card() -> html.Section:
 def _weight_control() -> html.Div:
     marks = {v: f"{v:g}" for v in (-2, -1, 0, 1, 2)}
     return html.Div(className="weight-control", children=[
-        _label("Shared weight", "weight-slider"),
+        html.Div(className="weight-head", children=[
+            _label("Shared weight", "weight-slider"),
+            html.Div(className="weight-number", children=[
+                _label("Exact value", "weight-input", className="field-label small"),
+                # Text, not type=number: a number box silently drops "0,5"; the page reads it itself.
+                dcc.Input(id="weight-input", type="text", inputMode="decimal", value="-1.5", debounce=True,
+                          autoComplete="off", className="number-input weight-box",
+                          placeholder=f"{WEIGHT_MIN:g} to {WEIGHT_MAX:g}"),
+            ]),
+        ]),
         html.Div(className="weight-row", children=[
+            html.Span("◀", id="weight-below", className="beyond below", title="the weight is below the slider"),
             html.Div(className="weight-slider", **{"data-a11y-label": "weight-slider-label"}, children=dcc.Slider(
                 id="weight-slider", min=SLIDER_MIN, max=SLIDER_MAX, step=0.01, value=-1.5, marks=marks,
                 updatemode="mouseup", allow_direct_input=False, included=False,
                 tooltip={"placement": "bottom", "always_visible": False},
             )),
-            html.Div(className="weight-number", children=[
-                _label("Exact value", "weight-input", className="field-label small"),
-                dcc.Input(id="weight-input", type="number", step="any", value=-1.5, debounce=True,
-                          className="number-input", placeholder=f"{WEIGHT_MIN:g} to {WEIGHT_MAX:g}"),
-            ]),
+            html.Span("▶", id="weight-above", className="beyond above", title="the weight is above the slider"),
         ]),
-        html.Div(id="weight-message", className="message", role="status"),
+        html.Div(id="weight-message", className="message", role="alert", **{"aria-live": "assertive"}),
     ])
 
 
 def _playback() -> html.Div:
     return html.Div(className="playback", id="playback", children=[
-        html.Div(className="row buttons", children=[
-            html.Button("▶ Play", id={"type": "player", "action": "play"}, className="btn primary",
-                        **{"aria-label": "Play"}),
-            html.Button("❚❚ Pause", id={"type": "player", "action": "pause"}, className="btn",
-                        **{"aria-label": "Pause"}),
+        html.Div(className="row buttons playback-buttons", children=[
+            html.Button("▶ Play", id={"type": "player", "action": "toggle"}, className="btn primary play-toggle",
+                        title="Play or pause (Space)", **{"aria-label": "Play"}),
             html.Button("⟲ Restart", id={"type": "player", "action": "restart"}, className="btn",
-                        **{"aria-label": "Restart"}),
+                        title="Run the episode the controls describe from step 0", **{"aria-label": "Restart"}),
             html.Div(className="speed", children=[
                 html.Span("Speed", id="speed-label", className="field-label small"),
                 dcc.RadioItems(id="speed", value=1, inline=True,
@@ -133,21 +139,35 @@ def _playback() -> html.Div:
         ]),
         html.Div(className="row scrub-row", children=[
             _label("Step", "scrubber", className="field-label small"),
-            dcc.Input(id="scrubber", type="range", min=0, max=1000, step=1, value=0, className="scrubber"),
+            html.Div(className="scrub-wrap", children=[
+                dcc.Input(id="scrubber", type="range", min=0, max=1000, step=1, value=0, className="scrubber"),
+                html.Div(id="schedule-marks", className="schedule-marks", **{"aria-hidden": "true"}),
+            ]),
             html.Span("step 0 / 0", id="step-readout", className="readout"),
         ]),
+        html.Div(id="schedule-text", className="hint schedule-text", role="status"),
         html.Div(className="row returns", children=[
             html.Div(["Return so far ", html.Strong("—", id="return-now")], className="readout"),
             html.Div(["Final return ", html.Strong("—", id="return-final")], className="readout"),
             html.Span("", id="player-status", className="player-status", role="status"),
         ]),
-        html.Div(className="row seed-row", children=[
-            _label("Seed", "seed-input", className="field-label small"),
-            dcc.Input(id="seed-input", type="number", min=0, max=SEED_MAX, step=1, value=0, debounce=True,
-                      className="number-input"),
-            html.Button("Next seed", id="next-seed", className="btn"),
+        html.Div(className="seed-row", children=[
+            html.Div(className="row", children=[
+                _label("Seed", "seed-input", className="field-label small"),
+                dcc.Input(id="seed-input", type="text", inputMode="numeric", value="0", debounce=True,
+                          autoComplete="off", className="number-input seed-box"),
+                html.Button("Next seed", id="next-seed", className="btn"),
+            ]),
+            html.Div(id="seed-message", className="message", role="alert", **{"aria-live": "assertive"}),
         ]),
         html.Div(id="episode-message", className="message", role="alert"),
+        html.Div(id="request-failed", className="message request-failed", role="alert", hidden=True, children=[
+            html.Div(className="error", children=[
+                html.Span("The server did not answer, so the episode shown is not the one the controls ask "
+                          "for. ", id="request-failed-text"),
+                html.Button("Retry", id="retry-request", className="btn small"),
+            ]),
+        ]),
     ])
 
 
@@ -217,34 +237,72 @@ def _mnist_cards() -> list:
     return [html.Div(className="mnist-grid mnist-only", children=[digits, profile]), images]
 
 
-def _panel() -> html.Div:
-    return html.Div(id="panel", className="panel", children=[
-        html.Div(id="stage-placeholder", className="placeholder", role="note"),
-        html.Div(className="stage-row", children=[
-            html.Div(className="stage-col", children=[
-                html.Div(id="stage", className="stage", children=[
-                    html.Canvas(id="stage-canvas", width=600, height=600, className="stage-canvas",
-                                **{"aria-label": "Task animation", "role": "img"}),
-                ]),
-            ]),
-            html.Div(className="controls-col", children=[_weight_control(), _mnist_readout(), _playback()]),
-        ]),
-        *_mnist_cards(),
-        html.Section(className="network-card", id="network-card", children=[
-            html.H2("Network", className="card-title"),
+def _network_card() -> html.Section:
+    return html.Section(className="network-card", id="network-card", children=[
+        html.H2("Network", className="card-title"),
+        dcc.Graph(id="network-graph", config={"displaylogo": False, "scrollZoom": False, "responsive": True,
+                                              "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
+                  figure={"data": [], "layout": {"height": 420}}),
+        html.Div(id="node-formula", className="node-formula", role="status", **{"aria-live": "polite"},
+                 children=html.Span("Click a node to see its formula at the current step.", className="hint")),
+        html.Details(className="network-help", open=True, children=[
+            html.Summary("How to read it"),
             html.P(className="hint", children=[
-                "Inputs left, outputs right, hidden nodes by layer. Node colour = activation function; the halo "
-                "shows the node's value at the current step (", html.Span("blue", className="pos"), " positive, ",
-                html.Span("red", className="neg"), " negative, size = magnitude). Edge colour = sign of its "
-                "weight, width = magnitude. Grey inputs are unused.",
+                "Inputs left, outputs right, hidden nodes by layer, named by their activation. The halo shows a "
+                "node's value at the current step (", html.Span("blue", className="pos"), " positive, ",
+                html.Span("red", className="neg"), " negative, size = magnitude). While playing, an edge's "
+                "colour and width show the signal it carries (source value × weight); paused, its weight. Click "
+                "a node to see what it computes, or a connection's dot to tune it.",
             ]),
             html.P(className="hint mnist-only", children=[
                 "MNIST: the 256 pixel inputs are the small dots on the left (hover one to see which pixel). "
                 "In colour: the part of the network that feeds the digit chosen above; grey: the rest.",
             ]),
-            dcc.Graph(id="network-graph", config={"displaylogo": False, "scrollZoom": False,
-                                                  "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
-                      figure={"data": [], "layout": {"height": 420}}),
+        ]),
+    ])
+
+
+def _panel() -> html.Div:
+    """The task panel, a grid: stage | controls and network (CSS places the parts per panel and width)."""
+    return html.Div(id="panel", className="panel", children=[
+        html.Div(id="stage-placeholder", className="placeholder", role="note"),
+        html.Div(className="stage-col", children=[
+            html.Div(id="stage", className="stage", children=[
+                html.Canvas(id="stage-canvas", width=600, height=600, className="stage-canvas",
+                            **{"aria-label": "Task animation", "role": "img"}),
+            ]),
+        ]),
+        html.Div(className="controls-col", children=[_weight_control(), _mnist_readout(), _playback()]),
+        *_mnist_cards(),
+        _network_card(),
+    ])
+
+
+def _share_box() -> html.Div:
+    return html.Div(className="share", children=[
+        html.Div(className="share-row", children=[
+            _label("Link to this view", "share-link", className="field-label small"),
+            dcc.Input(id="share-link", type="text", readOnly=True, value="", className="share-input"),
+            html.Button("Copy", id="copy-link", className="btn small copy-btn", **{"data-copy": "share-link"},
+                        title="Copy the link"),
+            html.Button("Make a short link", id="short-link", className="btn small", hidden=True),
+            html.Button("Projector", id="projector-toggle", className="btn small", **{"aria-pressed": "false"},
+                        title="Larger type and colour-blind-safe colours, for a projector"),
+        ]),
+        html.Div(className="share-row", children=[
+            html.Details(className="embed-details", children=[
+                html.Summary("Embed this panel in a page"),
+                html.Div(className="share-row", children=[
+                    dcc.Input(id="embed-code", type="text", readOnly=True, value="", className="share-input"),
+                    html.Button("Copy", id="copy-embed", className="btn small copy-btn",
+                                **{"data-copy": "embed-code"}, title="Copy the embed code"),
+                ]),
+                html.P(["Add ", html.Code("hide=network,seed,..."), " to the link to leave parts out."],
+                       className="hint"),
+            ]),
+            html.Div(id="share-note", className="hint", role="status"),
+            html.Button("Make a share link", id="share-upload", className="btn small", hidden=True,
+                        **{"aria-label": "Make a share link for this upload"}),
         ]),
     ])
 
@@ -254,31 +312,13 @@ def build_layout() -> html.Div:
     return html.Div(id="app-root", className="app", children=[
         dcc.Location(id="url", refresh=False),
         html.Header(className="app-header chrome", children=[
-            html.Div([
+            html.Div(className="title", children=[
                 html.H1("WANN Explorer"),
                 html.P(["Weight Agnostic Neural Networks (Gaier & Ha, 2019): every connection shares one weight. ",
                         html.A("Read the article", href=PAPER_URL, target="_blank", rel="noopener")],
                        className="subtitle"),
             ]),
-            html.Div(className="share", children=[
-                _label("Link to this view", "share-link", className="field-label small"),
-                html.Div(className="share-row", children=[
-                    dcc.Input(id="share-link", type="text", readOnly=True, value="", className="share-input"),
-                    dcc.Clipboard(target_id="share-link", title="Copy the link", className="clipboard"),
-                ]),
-                html.Details(className="embed-details", children=[
-                    html.Summary("Embed this panel in a page"),
-                    html.Div(className="share-row", children=[
-                        dcc.Input(id="embed-code", type="text", readOnly=True, value="", className="share-input"),
-                        dcc.Clipboard(target_id="embed-code", title="Copy the embed code", className="clipboard"),
-                    ]),
-                ]),
-                html.Div(className="share-row", children=[
-                    html.Div(id="share-note", className="hint"),
-                    html.Button("Make a share link", id="share-upload", className="btn small", hidden=True,
-                                **{"aria-label": "Make a share link for this upload"}),
-                ]),
-            ]),
+            _share_box(),
         ]),
         html.Div(id="notices", className="notices", role="status"),
         html.Div(className="app-body", children=[
@@ -307,4 +347,7 @@ def build_layout() -> html.Div:
         dcc.Store(id="player-sink"),
         dcc.Store(id="url-sink"),
         dcc.Store(id="mnist-index", data=0),  # the MNIST test image shown
+        dcc.Store(id="view-store"),  # a link's weight schedule, for its first episode
+        dcc.Store(id="page-store", data={"hide": [], "mode": None}),  # a link's hide flags and mode
+        dcc.Store(id="short-sink"),  # a short link just made
     ])
