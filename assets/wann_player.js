@@ -169,6 +169,7 @@
 
   /* The slider is being dragged to weight w: replay the episode in the browser, if the task allows. */
   function onDrag(w) {
+    if (!pointerOnSlider) return;  // drag_value also follows values set by the page: only a real drag counts
     if (w === null || !ep || !ep.preview || !window.wannPreview || !window.wannPreview.has(ep.preview)) return;
     var r = ep.request || {};
     if (drag.from === null) drag.from = (frame > 0 && !ended()) ? frame : 0;
@@ -723,6 +724,14 @@
     window.requestAnimationFrame(tick);
   }
   window.requestAnimationFrame(tick);
+
+  // Whether the pointer holds the weight slider (a drag, as opposed to a value set by the page).
+  var pointerOnSlider = false;
+  document.addEventListener('pointerdown', function (ev) {
+    if (ev.target && ev.target.closest && ev.target.closest('.weight-slider')) pointerOnSlider = true;
+  }, true);
+  document.addEventListener('pointerup', function () { pointerOnSlider = false; }, true);
+  document.addEventListener('pointercancel', function () { pointerOnSlider = false; }, true);
 
   // The step scrubber is plain DOM: seek on every input event, no server involved.
   document.addEventListener('input', function (ev) {

@@ -48,6 +48,7 @@ def main(src: Path, out: Path) -> None:
             licence=LICENCE,
             notes=notes,
         )
+        # best_shared_weight stays unset: measure it with `python -m wann_viz evaluate FILE --record FILE`.
         save_genome(genome, out / f"{name}.json")
         print(f"wrote {out / (name + '.json')}: {genome}")
 

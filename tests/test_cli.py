@@ -24,9 +24,9 @@ def test_json_output(capsys):
     c = doc["conditions"]
     assert set(c) == {"random_weights", "random_shared_weight", "tuned_shared_weight", "tuned_weights"}
     assert all({"mean", "sd"} <= set(v) for v in c.values())
-    assert c["tuned_shared_weight"]["weight"] in (-1.5, -1.0, 1.0)
-    # The genome's best shared weight (-1.5) joins the requested sweep.
-    assert [p["weight"] for p in doc["profile"]] == [-1.5, -1.0, 1.0]
+    assert c["tuned_shared_weight"]["weight"] in (-1.0, 0.8, 1.0)
+    # The genome's best shared weight (0.8) joins the requested sweep.
+    assert [p["weight"] for p in doc["profile"]] == [-1.0, 0.8, 1.0]
     assert "episodes" in err  # progress bar on stderr
 
 

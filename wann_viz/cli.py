@@ -101,6 +101,8 @@ def add_evaluate_command(subparsers) -> None:
     p.add_argument("--processes", type=positive_int, default=None, help="worker processes for Gym tasks (all cores)")
     p.add_argument("--max-steps", type=positive_int, default=None,
                    help="cut episodes short (quick checks only; the paper's numbers need full episodes)")
+    p.add_argument("--record", default=None, metavar="OUT.json",
+                   help="write the genome with its measured best shared weight, and how it was measured")
     p.set_defaults(run=run_evaluate)
 
 
@@ -150,7 +152,30 @@ def run_evaluate(args) -> int:
         print(json.dumps(result, allow_nan=False))
     else:
         print(format_report(genome, task, result, args.episodes, args.seed, args.max_steps))
+    if args.record:
+        if args.max_steps is not None:
+            print("error: --record needs full episodes (no --max-steps)", file=sys.stderr)
+            return 2
+        from .genome import save_genome
+
+        save_genome(record_best_weight(genome, result, args.episodes, args.seed), args.record)
+        print(f"wrote {args.record}", file=sys.stderr)
     return 0
+
+
+def record_best_weight(genome, result: dict, episodes: int, seed: int):
+    """The genome with ``best_shared_weight`` set to the sweep's best, and
+    ``extra["best_shared_weight_measured"]`` saying how it was measured."""
+    best = result["conditions"]["tuned_shared_weight"]
+    extra = dict(genome.extra)
+    extra["best_shared_weight_measured"] = {
+        "weight": best["weight"], "mean": round(best["mean"], 2), "sd": round(best["sd"], 2),
+        "episodes": episodes, "seeds": f"{seed}..{seed + episodes - 1}",
+        "weights": [p["weight"] for p in result["profile"]],
+        "command": "python -m wann_viz evaluate GENOME"
+        + (f" --episodes {episodes}" if episodes != 100 else "") + (f" --seed {seed}" if seed else ""),
+    }
+    return genome.with_changes(best_shared_weight=float(best["weight"]), extra=extra)
 
 
 def add_tune_command(subparsers) -> None:

@@ -627,7 +627,10 @@ def read_tuned_weights(path: str | os.PathLike) -> tuple[np.ndarray, float | Non
 
 
 def attach_tuned_weights(genome: Genome, path: str | os.PathLike, shared_weight: float) -> Genome:
-    """Attach an authors' tuned-weight file: weight k = params[k] + ``shared_weight``."""
+    """Attach an authors' tuned-weight file: weight k = params[k] + ``shared_weight``.
+
+    The offset is kept as ``extra["tuned_weights_offset"]``; it is not the genome's best
+    shared weight, which only a measurement says (``evaluate --record``)."""
     params, score, sd = read_tuned_weights(path)
     if params.shape[0] != genome.n_connections:
         raise GenomeError(
@@ -636,5 +639,5 @@ def attach_tuned_weights(genome: Genome, path: str | os.PathLike, shared_weight:
         )
     extra = dict(genome.extra)
     extra["tuned_weights_score"] = {"mean": score, "sd": sd}
-    return genome.with_changes(tuned_weights=params + shared_weight,
-                               best_shared_weight=float(shared_weight), extra=extra)
+    extra["tuned_weights_offset"] = float(shared_weight)
+    return genome.with_changes(tuned_weights=params + shared_weight, extra=extra)

@@ -38,7 +38,7 @@ def open_app(page, base: str, query: str = "", path: str = "/") -> dict:
 def wait_for_new_episode(page, old_id, complete=True) -> dict:
     page.wait_for_function(
         "([old, complete]) => { const s = window.wannPlayer.state();"
-        " return s.id && s.id !== old && !s.holding && (!complete || s.complete); }",
+        " return s.id && s.id !== old && !s.holding && !s.preview && (!complete || s.complete); }",
         arg=[old_id, complete], timeout=30_000)
     return state(page)
 
@@ -170,8 +170,10 @@ def test_slider_reruns_the_task_and_changes_the_return(page, live_server):
     s1 = wait_for_new_episode(page, s0["id"])
     assert s1["request"]["weight"] > 0 and s1["request"]["schedule"] is None  # a fresh episode
     assert page.locator("#weight-input").input_value() == str(s1["request"]["weight"]).rstrip("0").rstrip(".")
-    page.wait_for_function("(b) => document.querySelector('#return-final').innerText !== b", arg=before)
-    assert page.locator("#return-final").inner_text() == f"{s1['finalReturn']:.2f}"
+    # the server's episode replaces the drag's preview
+    page.wait_for_function("(t) => document.querySelector('#return-final').innerText === t",
+                           arg=f"{s1['finalReturn']:.2f}")
+    assert page.locator("#return-final").inner_text() != before
     wait_url(page, weight=page.locator("#weight-input").input_value())
     assert query_of(page.url)["weight"] == page.locator("#weight-input").input_value()
     # values outside the slider's range through the number box
@@ -182,7 +184,7 @@ def test_slider_reruns_the_task_and_changes_the_return(page, live_server):
     assert page.get_by_label("Shared weight").get_attribute("aria-valuenow") == "2"
     page.locator("#weight-input").fill("99")
     page.locator("#weight-input").press("Enter")
-    page.wait_for_function("document.querySelector('#weight-message').innerText.includes('from -10 to 10')")
+    page.wait_for_function("document.querySelector('#weight-message').innerText.includes('outside the weights')")
     assert state(page)["id"] == s2["id"]
 
 
@@ -277,7 +279,7 @@ def test_click_an_edge_and_retune_it(page, live_server):
     assert s2["request"]["edits"] == {} and s2["id"] == s0["id"]  # back to the very same episode
     # the same without a mouse on the figure: the connection list
     page.get_by_label("Connection", exact=True).click()
-    page.get_by_role("option", name="0: bias → h10", exact=True).click()
+    page.get_by_role("option", name="0: bias → tanh 10", exact=True).click()
     page.wait_for_function("document.querySelector('#edge-info').innerText.includes('(connection 0)')")
     page.get_by_label("Connection weight").fill("-0.25")
     page.get_by_label("Connection weight").press("Enter")
@@ -313,7 +315,7 @@ def test_embed_view_and_shared_link(page, live_server):
     open_app(page, live_server, "?genome=biped-authors&weight=-1.2&seed=3&panel=biped", path="/embed")
     s = state(page)
     assert s["request"] == {"genome": "biped-authors", "seed": 3, "weight": -1.2, "schedule": None,
-                            "base": "shared", "edits": {}}
+                            "base": "shared", "edits": {}, "off": []}
     assert "embed" in page.locator("#app-root").get_attribute("class")
     assert not page.locator(".app-header").is_visible() and not page.get_by_label("Genome").is_visible()
     assert page.locator("#stage-canvas").is_visible() and page.get_by_label("Shared weight").is_visible()

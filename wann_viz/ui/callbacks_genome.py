@@ -218,21 +218,51 @@ def genome_info(meta: Any, uploads: Any, catalog: Catalog) -> list:
     ]
     items = [html.Div(genome.name or meta.get("key"), className="genome-name"),
              html.Div(" · ".join(facts), className="genome-facts")]
-    if genome.best_shared_weight is not None:
-        items.append(html.Div(f"Best shared weight: {genome.best_shared_weight:g}"))
-    if genome.tuned_weights is not None:
-        score = genome.extra.get("tuned_weights_score")
-        text = "Tuned weights attached"
-        if isinstance(score, dict) and isinstance(score.get("mean"), (int, float)):
-            sd = score.get("sd")
-            text += f" (reported return {score['mean']:.0f}" + (f" ± {sd:.0f})" if isinstance(sd, (int, float)) else ")")
-        items.append(html.Div(text))
+    items += weight_facts(genome)
     for label, value in (("Source", genome.source), ("Licence", genome.licence), ("Notes", genome.notes)):
         if value:
             items.append(html.Div([html.Span(f"{label}: ", className="muted"), value], className="genome-meta-line"))
     if str(meta.get("key", "")).startswith(UPLOAD_PREFIX):
         items.append(html.Div("Uploaded genomes are kept on the server and open only in the browser that "
                               "uploaded them, until you make a share link.", className="hint"))
+    return items
+
+
+def _num(x) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def weight_facts(genome) -> list:
+    """What the card says about the genome's weights, each figure with where it comes from."""
+    items = []
+    measured = genome.extra.get("best_shared_weight_measured")
+    if genome.best_shared_weight is None:
+        items.append(html.Div("Best shared weight: not measured here", className="muted"))
+    elif isinstance(measured, dict) and _num(measured.get("mean")) and measured.get("weight") == genome.best_shared_weight:
+        weights = measured.get("weights") or []
+        span = f", {len(weights)} weights from {min(weights):g} to {max(weights):g}" if weights else ""
+        sd = f" ± {measured['sd']:.1f}" if _num(measured.get("sd")) else ""
+        items.append(html.Div([
+            html.Span(f"Best shared weight: {genome.best_shared_weight:g}", className="fact"),
+            html.Span(f" (measured: return {measured['mean']:.1f}{sd} over {measured.get('episodes')} episodes, "
+                      f"seeds {measured.get('seeds')}{span}; ", className="muted"),
+            html.Code(str(measured.get("command", "python -m wann_viz evaluate"))), html.Span(")", className="muted"),
+        ]))
+    else:
+        items.append(html.Div(f"Best shared weight: {genome.best_shared_weight:g} (as the file says; not measured "
+                              "here)"))
+    if genome.tuned_weights is not None:
+        score = genome.extra.get("tuned_weights_score")
+        offset = genome.extra.get("tuned_weights_offset")
+        text = "Tuned weights attached"
+        parts = []
+        if isinstance(score, dict) and _num(score.get("mean")):
+            sd = score.get("sd")
+            parts.append(f"return {score['mean']:.0f}" + (f" ± {sd:.0f}" if _num(sd) else "")
+                         + " as reported in the authors' file")
+        if _num(offset):
+            parts.append(f"stored as offsets from the shared weight {offset:g}")
+        items.append(html.Div(text + (f" ({'; '.join(parts)})" if parts else "")))
     return items
 
 
