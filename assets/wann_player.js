@@ -201,31 +201,18 @@
     if (on && text) { var t = document.getElementById('request-failed-text'); if (t) t.textContent = text; }
     if (box.hidden === !!on) box.hidden = !on;
   }
-  // Dash reports failed callbacks only in its dev tools: watch the requests themselves.
-  var realFetch = window.fetch;
-  if (realFetch) {
-    window.fetch = function (input, init) {
-      var url = typeof input === 'string' ? input : (input && input.url) || '';
-      var body = init && typeof init.body === 'string' ? init.body : '';
-      var mine = url.indexOf('_dash-update-component') >= 0 && body.indexOf('episode-store') >= 0;
-      var promise = realFetch.apply(this, arguments);
-      if (!mine) return promise;
-      return promise.then(function (resp) {
-        if (!resp.ok) {
-          failed(true, resp.status === 429 ? 'The server is busy (too many requests at once); the episode shown is ' +
-            'not the one the controls ask for. ' : 'The server could not run this episode (error ' + resp.status +
-            '), so the episode shown is not the one the controls ask for. ');
-          hold = null; dirty = true;
-        }
-        return resp;
-      }, function (err) {
-        failed(true, 'The server did not answer (it may be down or restarting), so the episode shown is not the ' +
-          'one the controls ask for. ');
-        hold = null; dirty = true;
-        throw err;
-      });
-    };
-  }
+  // Failed episode requests: reported by the watcher in the page's <head> (wann_viz/ui/__init__.py).
+  window.addEventListener('wann-request-failed', function (ev) {
+    failed(true, ev.detail && ev.detail.status === 429
+      ? 'The server is busy (too many requests at once), so the episode shown is not the one the controls ask for. '
+      : ev.detail && ev.detail.status
+        ? 'The server could not run this episode (error ' + ev.detail.status + '), so the episode shown is not the ' +
+          'one the controls ask for. '
+        : 'The server did not answer (it may be down or restarting), so the episode shown is not the one the ' +
+          'controls ask for. ');
+    hold = null; dirty = true;
+  });
+
   function setActive(a) { active = !!a; dirty = true; }
 
   // ----- drawing -------------------------------------------------------------------------

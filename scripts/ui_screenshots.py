@@ -23,6 +23,31 @@ SHOTS = [
 ]
 
 
+def viewport_shots(browser, base: str, out: Path) -> None:
+    """What a projector (1280 x 720), an 800 x 500 iframe beside the article and a phone show, unscrolled."""
+    query = "?genome=swingup-authors&seed=0&panel=swingup"
+    for stem, size in (("projector-1280x720", (1280, 720)), ("phone", (390, 844))):
+        page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+        page.goto(base + "/" + query)
+        page.wait_for_function("window.wannPlayer && window.wannPlayer.state().complete", timeout=60_000)
+        page.evaluate("window.wannPlayer.pause(); window.wannPlayer.seek(160)")
+        page.wait_for_timeout(1200)
+        page.screenshot(path=str(out / f"screenshot-{stem}.png"))
+        print(out / f"screenshot-{stem}.png")
+        page.close()
+    page = browser.new_page(viewport={"width": 840, "height": 540})
+    page.goto(base.replace("127.0.0.1", "localhost") + "/_dash-layout")  # another origin, as an article is
+    page.set_content(f'<body style="margin:20px;background:#ddd"><iframe src="{base}/embed{query}" width="800" '
+                     'height="500" style="border:0;background:#fff"></iframe></body>')
+    frame = next(f for f in page.frames if "/embed" in f.url)
+    frame.wait_for_function("window.wannPlayer && window.wannPlayer.state().complete", timeout=60_000)
+    frame.evaluate("window.wannPlayer.pause(); window.wannPlayer.seek(160)")
+    page.wait_for_timeout(1200)
+    page.screenshot(path=str(out / "screenshot-iframe-800x500.png"))
+    print(out / "screenshot-iframe-800x500.png")
+    page.close()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=str(ROOT / "docs"))
@@ -61,6 +86,7 @@ def main(argv=None) -> int:
                 path = out / f"screenshot-{stem}.png"
                 page.screenshot(path=str(path), full_page=full)
                 print(path)
+            viewport_shots(browser, f"http://127.0.0.1:{port}", out)
             browser.close()
     finally:
         stop(proc)

@@ -120,12 +120,12 @@ def query_of(url: str) -> dict:
 
 def test_first_view_is_labelled_and_plays(page, live_server):
     s = open_app(page, live_server)
-    assert s["task"] == "swingup" and s["request"]["weight"] == -1.5 and s["complete"]
+    assert s["task"] == "swingup" and s["request"]["weight"] == 0.8 and s["complete"]
     assert page.get_by_label("Genome").count() == 1
     assert page.get_by_label("Shared weight").get_attribute("role") == "slider"
     page.wait_for_function("window.wannPlayer.state().frame > 10")  # it animates
     assert page.locator("#return-final").inner_text() == f"{s['finalReturn']:.2f}"
-    assert query_of(page.url) == {"genome": "swingup-authors", "weight": "-1.5", "seed": "0", "panel": "swingup"}
+    assert query_of(page.url) == {"genome": "swingup-authors", "weight": "0.8", "seed": "0", "panel": "swingup"}
     page.wait_for_function("(n) => { const gd = document.querySelector('#network-graph .js-plotly-plot');"
                            " const t = gd && gd.data.find(t => t.meta === 'nodes'); return t && t.x.length === n; }",
                            arg=29)
@@ -196,7 +196,7 @@ def test_weight_change_mid_episode_continues_from_that_frame(page, live_server):
     thumb.press("ArrowLeft")
     s1 = wait_for_new_episode(page, s0["id"])
     f = s1["request"]["schedule"][1][0]
-    assert s1["request"]["schedule"] == [[0, -1.5], [f, -1.51]] and f > 40
+    assert s1["request"]["schedule"] == [[0, 0.8], [f, 0.79]] and f > 40
     assert s1["lastLoad"]["startFrame"] == f  # it continued from where the weight changed, no restart
     assert s1["playing"] and s1["frame"] >= f
     assert s1["finalReturn"] != s0["finalReturn"]
@@ -261,7 +261,7 @@ def test_click_an_edge_and_retune_it(page, live_server):
     page.wait_for_function("(k) => document.querySelector('#edge-info').innerText.includes('connection ' + k + ')')",
                            arg=k)
     assert "→" in page.locator("#edge-info").inner_text()
-    assert page.get_by_label("Connection weight").input_value() == "-1.5"
+    assert page.get_by_label("Connection weight").input_value() == "0.8"
     page.get_by_label("Connection weight").fill("0.8")
     page.get_by_role("button", name="Set weight").click()
     s1 = wait_for_new_episode(page, s0["id"])
@@ -339,11 +339,11 @@ def test_embed_view_and_shared_link(page, live_server):
 def test_bad_url_parameters_fall_back_and_say_so(page, live_server):
     open_app(page, live_server, "?genome=nope&weight=99&seed=-3&panel=zzz&foo=1")
     s = state(page)
-    assert s["request"]["genome"] == "swingup-authors" and s["request"]["weight"] == -1.5 and s["request"]["seed"] == 0
+    assert s["request"]["genome"] == "swingup-authors" and s["request"]["weight"] == 0.8 and s["request"]["seed"] == 0
     notices = page.locator("#notices").inner_text()
     for words in ("Unknown genome 'nope'", "weight '99'", "seed '-3'", "Unknown panel 'zzz'", "'foo'"):
         assert words in notices
-    assert query_of(page.url) == {"genome": "swingup-authors", "weight": "-1.5", "seed": "0", "panel": "swingup"}
+    assert query_of(page.url) == {"genome": "swingup-authors", "weight": "0.8", "seed": "0", "panel": "swingup"}
     # A panel alone opens that task's shipped genome at its best weight.
     open_app(page, live_server, "?panel=mnist")
     page.wait_for_function("document.querySelector('#panel').classList.contains('mnist')")
@@ -372,9 +372,9 @@ def test_upload_bad_file_shows_message_then_keeps_working(page, live_server, tmp
     assert state(page)["request"]["genome"] == "swingup-authors"
     assert "CartPoleSwingUp" in page.get_by_label("Genome").inner_text()
     pause_at_start(page)
-    drag_slider(page, 0.7)
+    drag_slider(page, 0.3)
     s1 = wait_for_new_episode(page, s0["id"])
-    assert s1["request"]["weight"] != -1.5
+    assert s1["request"]["weight"] != 0.8
     # a good upload joins its task's group and can be picked
     good = tmp_path / "my-swing.json"
     doc = json.loads((ROOT / "saved_genomes" / "swingup-authors.json").read_text())

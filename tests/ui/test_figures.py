@@ -113,7 +113,8 @@ def test_selected_edge_and_own_weights_are_marked(tiny):
     assert sel["x"] == [nodes_x[2], nodes_x[4]]  # connection 1 is b -> h4
     handles = _trace(fig, "edge-handles")[0]
     assert handles["marker"]["symbol"][1] == "diamond" and handles["marker"]["symbol"][0] == "circle"
-    assert handles["marker"]["size"][1] > handles["marker"]["size"][0]
+    # the selected dot is ringed in amber (not enlarged: a larger dot would win its neighbours' clicks)
+    assert handles["marker"]["line"]["color"][1] == figures.SELECTED != handles["marker"]["line"]["color"][0]
     assert "own weight" in handles["hovertext"][1] and "shared weight" in handles["hovertext"][0]
 
 

@@ -32,6 +32,25 @@ STORAGE_SHIM = """(function () {
 })();"""
 
 
+# Dash reports a failed callback only in its dev tools. The page watches its episode requests
+# (before Dash's scripts load, so that Dash's own fetch goes through the watch) and tells the
+# player, which offers a retry.
+REQUEST_WATCH = """(function () {
+  var real = window.fetch;
+  if (!real) return;
+  function tell(status) {
+    window.dispatchEvent(new CustomEvent('wann-request-failed', {detail: {status: status}}));
+  }
+  window.fetch = function (input, init) {
+    var url = typeof input === 'string' ? input : (input && input.url) || '';
+    var body = init && typeof init.body === 'string' ? init.body : '';
+    var p = real.apply(this, arguments);
+    if (url.indexOf('_dash-update-component') < 0 || body.indexOf('episode-store') < 0) return p;
+    return p.then(function (r) { if (!r.ok) tell(r.status); return r; }, function (e) { tell(0); throw e; });
+  };
+})();"""
+
+
 def index_string() -> str:
     """Dash's page template with the shared constants on ``<body data-wann-config>``."""
     import html
@@ -49,6 +68,7 @@ def index_string() -> str:
         {{%css%}}
         <style>{hide}</style>
         <script>{STORAGE_SHIM}</script>
+        <script>{REQUEST_WATCH}</script>
     </head>
     <body data-wann-config="{config}">
         {{%app_entry%}}

@@ -278,11 +278,12 @@ def network_figure(
         inside = highlight is None or k in highlight.connections
         hcol.append(sign_colour(w[k]) if inside else DIM_EDGE)
         hsym.append("diamond" if own[k] else "circle")
-        hsize.append(13 if k == selected_edge else handle_size)
+        hsize.append(handle_size)  # the same for all: a larger dot would win clicks on its neighbours
     data.append({
         "type": "scatter", "mode": "markers", "x": hx, "y": hy, "customdata": [f"edge:{k}" for k in range(c)],
         "marker": {"color": hcol, "size": hsize, "symbol": hsym, "opacity": 0.85,
-                   "line": {"color": "#ffffff", "width": 1}},
+                   "line": {"color": [SELECTED if k == selected_edge else "#ffffff" for k in range(c)],
+                            "width": [3 if k == selected_edge else 1 for k in range(c)]}},
         "hovertext": htext, "hoverinfo": "text", "showlegend": False, "meta": "edge-handles",
         "name": "connections",
     })

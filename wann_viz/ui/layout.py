@@ -240,7 +240,9 @@ def _mnist_cards() -> list:
 def _network_card() -> html.Section:
     return html.Section(className="network-card", id="network-card", children=[
         html.H2("Network", className="card-title"),
+        # doubleClick off: two quick clicks on two connections are two selections, not a zoom reset.
         dcc.Graph(id="network-graph", config={"displaylogo": False, "scrollZoom": False, "responsive": True,
+                                              "doubleClick": False,
                                               "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
                   figure={"data": [], "layout": {"height": 420}}),
         html.Div(id="node-formula", className="node-formula", role="status", **{"aria-live": "polite"},
