@@ -164,9 +164,7 @@
       if (onlyWeight && meta.live && shared && cur && cur.genome === req.genome && cur.seed === req.seed &&
           cur.base === 'shared' && isEmpty(cur.edits) && !(cur.off || []).length &&
           from > 0 && !player.ended && from < player.steps + 1) {
-        var old = cur.schedule || [[0, cur.weight]];
-        var sched = old.filter(function (e) { return e[0] < from; });
-        sched.push([from, w]);
+        var sched = window.wannPlayer.scheduleFrom(cur, from, w);
         if (sched.length <= MAX_SCHEDULE) {
           req.schedule = sched;
           req.start_frame = from;

@@ -32,8 +32,8 @@
   var last = null, dirty = true;
   var message = null;           // text drawn instead of an episode
   var net = {gd: null, data: null, canvas: null, nodes: -1, prefixes: null, drawnKey: null, hoverAt: -1, hoverKey: null,
-             edgeTraces: [], signal: false, clickBound: null, node: null};
-  var stats = {loads: 0, appends: 0, lastLoad: null, draws: 0, previews: 0, stageDraws: 0};
+             edgeTraces: [], signal: false, node: null};
+  var stats = {loads: 0, appends: 0, lastLoad: null, draws: 0, previews: 0};
   var drag = {from: null, weight: null};  // a drag of the weight slider under way (wann_preview.js)
   var awaited = null;                     // {nonce, t}: the request whose episode has not come yet
   var marksKey = null;
@@ -167,6 +167,14 @@
     if (req.schedule && req.start_frame > 0 && !(ep && ep.isPreview)) setHold(req.start_frame);
   }
 
+  /* Request r's weight schedule when weight w takes over from frame f (from step 0 when f is 0). */
+  function scheduleFrom(r, f, w) {
+    var old = r.schedule || [[0, r.weight]];
+    var out = f > 0 ? old.filter(function (e) { return e[0] < f; }) : [];
+    out.push([f, w]);
+    return out;
+  }
+
   /* The slider is being dragged to weight w: replay the episode in the browser, if the task allows. */
   function onDrag(w) {
     if (!pointerOnSlider) return;  // drag_value also follows values set by the page: only a real drag counts
@@ -175,9 +183,7 @@
     if (drag.from === null) drag.from = (frame > 0 && !ended()) ? frame : 0;
     if (drag.weight === w) return;
     drag.weight = w;
-    var old = r.schedule || [[0, r.weight]];
-    var sched = drag.from > 0 ? old.filter(function (e) { return e[0] < drag.from; }) : [];
-    sched.push([drag.from, w]);
+    var sched = scheduleFrom(r, drag.from, w);
     var out = window.wannPreview.run(ep.preview, sched);
     var prev = ep;
     ep = {
@@ -683,7 +689,6 @@
     try { lightNetwork(false); } catch (err) { /* the graph is being replaced; next frame */ }
     dirty = false;
     stats.draws += 1;
-    if (ep) stats.stageDraws += 1;
     if (stats.lastLoad && stats.lastLoad.firstDraw === null) stats.lastLoad.firstDraw = performance.now();
   }
 
@@ -728,6 +733,7 @@
   window.wannPlayer = {
     load: load, append: append, play: play, pause: pause, restart: restart, seek: seek, toggle: toggle,
     hold: setHold, setSpeed: setSpeed, setActive: setActive, pending: pending, drag: onDrag,
+    scheduleFrom: scheduleFrom,
     nodeValues: function (f) {  // (N,) node values at frame f (default: the current frame)
       if (!ep) return null;
       f = f === undefined ? frame : f;
@@ -752,7 +758,7 @@
         returnNow: ep ? returnAt(frame) : null, finalReturn: ep ? ep.finalReturn : null,
         message: message, speed: speed, loads: stats.loads, appends: stats.appends, draws: stats.draws,
         lastLoad: stats.lastLoad, weightNow: ep ? weightAt(frame) : null, preview: !!(ep && ep.isPreview),
-        previews: stats.previews, stageDraws: stats.stageDraws, dragFrom: drag.from
+        previews: stats.previews, dragFrom: drag.from
       };
     }
   };

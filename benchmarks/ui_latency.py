@@ -26,7 +26,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from wann_viz.ui.testing import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, start_app, stop  # noqa: F401
+from wann_viz.ui.testing import CHROMIUM, CHROMIUM_ARGS, ROOT, drag_weight_for, free_port, start_app, stop  # noqa: F401
 
 
 INSTALL_RELEASE_CLOCK = """() => {
@@ -103,25 +103,9 @@ def playback_fps(page, seconds: float = 2.0) -> float:
 
 def drag_rate(page, seconds: float = 1.0) -> float:
     """Canvas changes per second while the weight slider is dragged for ``seconds`` (swing-up's preview)."""
-    page.evaluate("""() => { window.__changes = 0; const cv = document.getElementById('stage-canvas'); let last = null;
-      (function poll() { const d = cv.toDataURL(); if (d !== last) { window.__changes++; last = d; }
-        if (window.__changes >= 0) requestAnimationFrame(poll); })(); }""")
-    thumb = page.get_by_label("Shared weight").bounding_box()
-    track = page.locator("#weight-slider .dash-slider-root").bounding_box()
-    x, y = thumb["x"] + thumb["width"] / 2, thumb["y"] + thumb["height"] / 2
-    page.mouse.move(x, y)
-    page.mouse.down()
-    before = page.evaluate("window.__changes")
-    t0 = page.evaluate("performance.now()")
-    target = track["x"] + (0.9 if x < track["x"] + track["width"] / 2 else 0.1) * track["width"]
-    while (now := page.evaluate("performance.now()")) - t0 < seconds * 1000:
-        x += (target - x) * 0.08
-        page.mouse.move(x, y)
-    changes = page.evaluate("window.__changes") - before
-    page.mouse.up()
-    page.evaluate("window.__changes = -1e9")  # stop polling
+    changes, dragged, _ = drag_weight_for(page, seconds)
     wait_complete(page)
-    return changes / ((now - t0) / 1000)
+    return changes / dragged
 
 
 def fractions(n: int, offset: float) -> list[float]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from wann_viz.ui.testing import drag_weight_for
+
 from .test_browser import open_app, point_centre, state, wait_for_network, wait_for_new_episode
 
 pytestmark = pytest.mark.browser
@@ -22,23 +24,7 @@ def final_return(page) -> str:
 def test_the_canvas_follows_a_one_second_drag(page, live_server):
     open_app(page, live_server, SWING)
     page.wait_for_function("window.wannPlayer.state().complete")
-    page.evaluate("""() => { window.__changes = 0; const cv = document.getElementById('stage-canvas'); let last = null;
-      (function poll() { const d = cv.toDataURL(); if (d !== last) { window.__changes++; last = d; }
-        requestAnimationFrame(poll); })(); }""")
-    thumb = page.get_by_label("Shared weight").bounding_box()
-    track = page.locator("#weight-slider .dash-slider-root").bounding_box()
-    x0, y = thumb["x"] + thumb["width"] / 2, thumb["y"] + thumb["height"] / 2
-    page.mouse.move(x0, y)
-    page.mouse.down()
-    before = page.evaluate("window.__changes")
-    t0 = page.evaluate("performance.now()")
-    x1 = track["x"] + 0.9 * track["width"]
-    while page.evaluate("performance.now()") - t0 < 1000:  # one second of dragging, as a hand would
-        x0 += (x1 - x0) * 0.08
-        page.mouse.move(x0, y)
-    changes = page.evaluate("window.__changes") - before
-    s = state(page)
-    page.mouse.up()
+    changes, _, s = drag_weight_for(page, 1.0)
     assert s["preview"] and s["previews"] > 5
     assert changes >= 30, f"the canvas changed {changes} times during a 1-second drag"
     # on release the server's episode replaces the preview

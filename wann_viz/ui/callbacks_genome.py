@@ -12,7 +12,7 @@ from typing import Any
 
 from dash import Input, Output, State, ctx, html, no_update
 
-from ..genome import GenomeError
+from ..genome import Genome, GenomeError
 from ..tasks.registry import find_spec
 from ..tasks.specs import DIGITS_PANEL
 from .catalog import (MAX_UPLOADS, UPLOAD_PREFIX, Catalog, UploadError, genome_meta, is_live, panel_title, panels,
@@ -55,8 +55,8 @@ def _slider_value(w: float) -> float:
     return min(SLIDER_MAX, max(SLIDER_MIN, w))
 
 
-def _choose(catalog: Catalog, key: str, uploads: Any, out: dict, set_weight: bool = True) -> None:
-    """Fill ``out`` for a newly selected genome ``key`` (known to resolve)."""
+def _choose(catalog: Catalog, key: str, uploads: Any, out: dict, set_weight: bool = True) -> Genome:
+    """Fill ``out`` for a newly selected genome ``key`` (known to resolve); returns the genome."""
     genome = resolve_genome(catalog, key, uploads)
     out["picker"] = key
     out["meta"] = genome_meta(key, genome)
@@ -69,11 +69,11 @@ def _choose(catalog: Catalog, key: str, uploads: Any, out: dict, set_weight: boo
             out["weight"] = w
     out["weights"] = {"genome": key, "base": "shared", "edits": {}, "off": []}
     out["selected"] = None
+    return genome
 
 
-def _link_weights(catalog: Catalog, state, uploads: Any, out: dict, notices: list[str]) -> None:
+def _link_weights(genome: Genome, state, out: dict, notices: list[str]) -> None:
     """The link's tuned weights, edits, knockouts and schedule, checked against its genome."""
-    genome = resolve_genome(catalog, out["picker"], uploads)
     c = genome.n_connections
     base = state.base
     if base == "tuned" and genome.tuned_weights is None:
@@ -180,7 +180,7 @@ def select_genome(trigger: str | None, *, catalog: Catalog, pathname: Any = None
         held = uploads.get(state.genome) if isinstance(uploads.get(state.genome), dict) else {}
         shared = {**uploads, state.genome: {**held, "share": state.share}}
         try:
-            _choose(catalog, state.genome, shared, out, set_weight=False)
+            genome = _choose(catalog, state.genome, shared, out, set_weight=False)
         except GenomeError:
             notices.append("The shared genome of this link is not available (its link may be wrong, or the "
                            "server forgot it); showing the default genome.")
@@ -188,12 +188,12 @@ def select_genome(trigger: str | None, *, catalog: Catalog, pathname: Any = None
         else:
             out["uploads"] = shared
             out["options"] = picker_options(catalog, shared)
-            _link_weights(catalog, state, shared, out, notices)
+            _link_weights(genome, state, out, notices)
             return out
     if state.genome is not None:
-        _choose(catalog, state.genome, uploads, out, set_weight=False)
+        genome = _choose(catalog, state.genome, uploads, out, set_weight=False)
         out["panel"] = state.panel
-        _link_weights(catalog, state, uploads, out, notices)
+        _link_weights(genome, state, out, notices)
     else:
         out["picker"] = None
         out["meta"] = None

@@ -25,9 +25,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import ClientsideFunction, Input, Output, State, no_update
+from dash import Input, Output, State, no_update
 
 from .catalog import Catalog
+from .clientside import clientside
 from .episodes import run_request, run_tail
 
 
@@ -56,8 +57,8 @@ def episode_tail(tail_request: Any, uploads: Any, catalog: Catalog) -> Any:
 def register(app, catalog: Catalog) -> None:
     """Wire the episode callbacks (server and clientside) to ``app``."""
 
-    app.clientside_callback(
-        ClientsideFunction("wann", "build_request"),
+    clientside(
+        app, "build_request",
         Output("request-store", "data"),
         Output("weight-slider", "value", allow_duplicate=True),
         Output("weight-input", "value", allow_duplicate=True),
@@ -71,36 +72,31 @@ def register(app, catalog: Catalog) -> None:
         Input("weights-store", "data"),
         State("view-store", "data"),
         State("request-store", "data"),
-        prevent_initial_call=True,
     )
     # Restart runs the episode the controls describe (a link's or a mid-episode schedule is dropped).
-    app.clientside_callback(
-        ClientsideFunction("wann", "restart"),
+    clientside(
+        app, "restart",
         Output("request-store", "data", allow_duplicate=True),
         Input({"type": "player", "action": "restart"}, "n_clicks"),
         State("request-store", "data"),
-        prevent_initial_call=True,
     )
-    app.clientside_callback(
-        ClientsideFunction("wann", "retry"),
+    clientside(
+        app, "retry",
         Output("request-store", "data", allow_duplicate=True),
         Input("retry-request", "n_clicks"),
         State("request-store", "data"),
-        prevent_initial_call=True,
     )
     # While the slider is dragged, the browser's copy of the task replays the episode (wann_preview.js).
-    app.clientside_callback(
-        ClientsideFunction("wann", "drag"),
+    clientside(
+        app, "drag",
         Output("player-sink", "data", allow_duplicate=True),
         Input("weight-slider", "drag_value"),
-        prevent_initial_call=True,
     )
-    app.clientside_callback(
-        ClientsideFunction("wann", "toggle_projector"),
+    clientside(
+        app, "toggle_projector",
         Output("page-store", "data", allow_duplicate=True),
         Input("projector-toggle", "n_clicks"),
         State("page-store", "data"),
-        prevent_initial_call=True,
     )
 
     @app.callback(Output("episode-store", "data"), Output("tail-request", "data"),
@@ -115,37 +111,32 @@ def register(app, catalog: Catalog) -> None:
 
     # Loading draws the first frame at once; only then does the network figure follow
     # (figure-request), so its redraw never delays the first frame.
-    app.clientside_callback(
-        ClientsideFunction("wann", "load_episode"),
+    clientside(
+        app, "load_episode",
         Output("player-sink", "data"),
         Output("episode-message", "children"),
         Output("figure-request", "data"),
         Input("episode-store", "data"),
-        prevent_initial_call=True,
     )
-    app.clientside_callback(
-        ClientsideFunction("wann", "append_tail"),
+    clientside(
+        app, "append_tail",
         Output("player-sink", "data", allow_duplicate=True),
         Output("episode-message", "children", allow_duplicate=True),
         Input("tail-store", "data"),
-        prevent_initial_call=True,
     )
-    app.clientside_callback(
-        ClientsideFunction("wann", "player_action"),
+    clientside(
+        app, "player_action",
         Output("player-sink", "data", allow_duplicate=True),
         Input({"type": "player", "action": "toggle"}, "n_clicks"),
-        prevent_initial_call=True,
     )
-    app.clientside_callback(
-        ClientsideFunction("wann", "set_speed"),
+    clientside(
+        app, "set_speed",
         Output("player-sink", "data", allow_duplicate=True),
         Input("speed", "value"),
-        prevent_initial_call=True,
     )
-    app.clientside_callback(
-        ClientsideFunction("wann", "next_seed"),
+    clientside(
+        app, "next_seed",
         Output("seed-input", "value", allow_duplicate=True),
         Input("next-seed", "n_clicks"),
         State("seed-input", "value"),
-        prevent_initial_call=True,
     )

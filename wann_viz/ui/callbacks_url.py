@@ -13,14 +13,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import ClientsideFunction, Input, Output, State, no_update
+from dash import Input, Output, State, no_update
 
 from ..genome import GenomeError
 
 from ..tasks.registry import find_spec
 from ..tasks.specs import DIGITS_PANEL
 from .catalog import UPLOAD_PREFIX
-from .constants import EMBED_PATH, HIDE_FLAGS, LINK_MAX_CHARS, MAX_SCHEDULE, MODES
+from .clientside import clientside
+from .constants import EMBED_PATH, HIDE_FLAGS, LINK_MAX_CHARS, MODES
+from .episodes import RequestError, normalize_request
 from .url_state import DEFAULT_SEED, DEFAULT_WEIGHT, DIGITS, IMAGE_MAX, ViewState, format_query, parse_seed, \
     parse_weight
 
@@ -31,35 +33,15 @@ TOO_LONG_NOTE = ("This view is too long for a link ({n:,} characters: its connec
                  "link to share it.")
 
 
-def _episode_state(request: dict) -> dict:
-    """The link fields of an episode request (as the browser built it; checked here again)."""
-    out: dict = {}
-    base = request.get("base")
-    out["base"] = base if base in ("shared", "tuned") else "shared"
-    edits = request.get("edits") if isinstance(request.get("edits"), dict) else {}
-    pairs = []
-    for k, v in edits.items():
-        w = parse_weight(v)
-        if isinstance(k, str) and k.isdigit() and len(k) <= 9 and w is not None:
-            pairs.append((int(k), w))
-    out["edits"] = tuple(sorted(pairs))
-    off = request.get("off") if isinstance(request.get("off"), list) else []
-    out["off"] = tuple(sorted({k for k in off if isinstance(k, int) and not isinstance(k, bool) and 0 <= k < 10**9}))
-    schedule = request.get("schedule")
-    out["schedule"] = None
-    if isinstance(schedule, list) and 1 < len(schedule) <= MAX_SCHEDULE and out["base"] == "shared" \
-            and not out["edits"] and not out["off"]:
-        pairs = []
-        for item in schedule:
-            if not (isinstance(item, list) and len(item) == 2):
-                break
-            step, w = parse_seed(item[0]), parse_weight(item[1])
-            if step is None or w is None:
-                break
-            pairs.append((step, w))
-        else:
-            out["schedule"] = tuple(pairs)
-    return out
+def _episode_state(request: Any, catalog, uploads: Any) -> dict:
+    """The link fields of an episode request (schedule, base, edits, off), checked as the server
+    checks the requests it runs; none for a request it would refuse."""
+    try:
+        req, _ = normalize_request(request, catalog, uploads)
+    except (RequestError, GenomeError):
+        return {}
+    return {"schedule": tuple(tuple(p) for p in req["schedule"]) if req["schedule"] else None,
+            "base": req["base"], "edits": tuple(req["edits"].items()), "off": tuple(req["off"])}
 
 
 def _page_state(page: Any) -> dict:
@@ -70,7 +52,7 @@ def _page_state(page: Any) -> dict:
 
 
 def view_link(request: Any, panel: Any, meta: Any, digit: Any, image: Any, pathname: Any,
-              uploads: Any = None, page: Any = None) -> dict:
+              uploads: Any = None, page: Any = None, catalog=None) -> dict:
     """The link of the view on screen.
 
     Returns:
@@ -78,7 +60,9 @@ def view_link(request: Any, panel: Any, meta: Any, digit: Any, image: Any, pathn
         "can_share": bool, "too_long": bool}``: ``active`` says whether the panel shows the selected
         genome (the player animates only then); ``note`` explains a link that cannot carry the genome
         or is too long; ``can_share`` whether this browser may make a share link for it;
-        ``too_long`` whether the query exceeds ``LINK_MAX_CHARS`` (offer a short link).
+        ``too_long`` whether the query exceeds ``LINK_MAX_CHARS`` (offer a short link). The
+        episode's schedule and connection weights join the link when ``catalog`` is given (to check
+        the request against its genome).
     """
     meta = meta if isinstance(meta, dict) else {}
     request = request if isinstance(request, dict) else {}
@@ -103,7 +87,8 @@ def view_link(request: Any, panel: Any, meta: Any, digit: Any, image: Any, pathn
         digit=digit if digits and digit in DIGITS else None,
         image=image if digits and image_ok else None,
         share=share if upload and linkable and on_panel else None,
-        **(_episode_state(request) if linkable and on_panel and request.get("genome") == key else {}),
+        **(_episode_state(request, catalog, uploads)
+           if catalog is not None and linkable and on_panel and request.get("genome") == key else {}),
         **_page_state(page),
     )
     query = format_query(state)
@@ -152,7 +137,7 @@ def register(app, catalog) -> None:
                   Input("mnist-digit", "value"), Input("mnist-index", "data"), Input("uploads-store", "data"),
                   Input("page-store", "data"), State("url", "pathname"), prevent_initial_call=True)
     def _link(request, panel, meta, digit, image, uploads, page, pathname):
-        link = view_link(request, panel, meta, digit, image, pathname, uploads, page)
+        link = view_link(request, panel, meta, digit, image, pathname, uploads, page, catalog)
         return link, not link["can_share"], not link["too_long"]
 
     @app.callback(Output("short-sink", "data"), Input("short-link", "n_clicks"), State("url-sink", "data"),
@@ -160,12 +145,11 @@ def register(app, catalog) -> None:
     def _short(clicks, link):
         return make_short_link(clicks, link, catalog)
 
-    app.clientside_callback(
-        ClientsideFunction("wann", "apply_short_link"),
+    clientside(
+        app, "apply_short_link",
         Output("share-link", "value", allow_duplicate=True),
         Output("share-note", "children", allow_duplicate=True),
         Input("short-sink", "data"),
-        prevent_initial_call=True,
     )
 
     @app.callback(Output("uploads-store", "data", allow_duplicate=True),
@@ -175,11 +159,10 @@ def register(app, catalog) -> None:
     def _share(clicks, meta, uploads):
         return make_share_link(clicks, meta, uploads, catalog)
 
-    app.clientside_callback(
-        ClientsideFunction("wann", "apply_url"),
+    clientside(
+        app, "apply_url",
         Output("share-link", "value"),
         Output("embed-code", "value"),
         Output("share-note", "children"),
         Input("url-sink", "data"),
-        prevent_initial_call=True,
     )

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..genome import Genome, GenomeError, load_genome
 from ..tasks.registry import find_spec, task_names
+from .short_links import ViewStore
 from .uploads import UPLOAD_PREFIX, UploadStore
 
 DEFAULT_GENOME_DIR = Path(__file__).resolve().parents[2] / "saved_genomes"
@@ -84,9 +85,8 @@ class Catalog:
     the page can say which files were skipped and why.
     """
 
-    def __init__(self, folder: str | Path | None = None, uploads: UploadStore | None = None, views=None):
-        from .short_links import ViewStore
-
+    def __init__(self, folder: str | Path | None = None, uploads: UploadStore | None = None,
+                 views: ViewStore | None = None):
         self.folder = Path(folder) if folder is not None else DEFAULT_GENOME_DIR
         self.uploads = uploads if uploads is not None else UploadStore()
         self.views = views if views is not None else ViewStore(self.uploads.folder / "views")

@@ -20,7 +20,7 @@ from dash import dcc, html
 from .catalog import MAX_UPLOAD_BYTES, panel_title, panels
 from .mnist_panel import ALL as ALL_DIGITS
 from .mnist_panel import N_TEST
-from .url_state import SEED_MAX, SLIDER_MAX, SLIDER_MIN, WEIGHT_MAX, WEIGHT_MIN
+from .url_state import SLIDER_MAX, SLIDER_MIN, WEIGHT_MAX, WEIGHT_MIN
 
 PAPER_URL = "https://weightagnostic.github.io/"
 SPEEDS = [(0.5, "½×"), (1, "1×"), (2, "2×"), (4, "4×")]

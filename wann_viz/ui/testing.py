@@ -73,6 +73,41 @@ def stop(proc: subprocess.Popen) -> None:
         proc.kill()
 
 
+# ----- driving the page -----------------------------------------------------------------
+
+_COUNT_CANVAS = """() => { const c = window.__canvasChanges = {n: 0, on: true};
+  const cv = document.getElementById('stage-canvas'); let last = null;
+  (function poll() { if (!c.on) return; const d = cv.toDataURL(); if (d !== last) { c.n++; last = d; }
+    requestAnimationFrame(poll); })(); }"""
+
+
+def drag_weight_for(page, seconds: float = 1.0) -> tuple[int, float, dict]:
+    """Hold the weight slider's thumb and drag it for ``seconds`` towards the far end of the
+    track, as a hand would, counting how often the stage canvas changes; then release.
+
+    Returns:
+        ``(canvas changes, seconds dragged, the player's state just before the release)``.
+    """
+    page.evaluate(_COUNT_CANVAS)
+    thumb = page.get_by_label("Shared weight").bounding_box()
+    track = page.locator("#weight-slider .dash-slider-root").bounding_box()
+    x, y = thumb["x"] + thumb["width"] / 2, thumb["y"] + thumb["height"] / 2
+    target = track["x"] + (0.9 if x < track["x"] + track["width"] / 2 else 0.1) * track["width"]
+    page.mouse.move(x, y)
+    page.mouse.down()
+    t0 = page.evaluate("performance.now()")
+    now = t0
+    while now - t0 < seconds * 1000:
+        x += (target - x) * 0.08
+        page.mouse.move(x, y)
+        now = page.evaluate("performance.now()")
+    changes = page.evaluate("window.__canvasChanges.n")
+    before_release = page.evaluate("window.wannPlayer.state()")
+    page.mouse.up()
+    page.evaluate("window.__canvasChanges.on = false")
+    return changes, (now - t0) / 1000, before_release
+
+
 # ----- callback bodies, as the browser posts them ------------------------------------------
 
 def server_callbacks(app) -> list[tuple[str, dict]]:
