@@ -52,7 +52,9 @@ def state(page) -> dict:
 
 
 def fresh_release_latency(page, fraction: float, seen: set) -> float | None:
-    """Slider release -> first frame of the new episode (ms), player paused at step 0 before."""
+    """Slider release -> first frame of the server's new episode (ms), player paused at step 0 before.
+    (With a browser preview, swing-up, the new weight's episode is on screen already during the drag;
+    this is when the server's episode replaces it.)"""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     page.evaluate("window.wannPlayer.pause(); window.wannPlayer.seek(0);")
@@ -61,7 +63,8 @@ def fresh_release_latency(page, fraction: float, seen: set) -> float | None:
     try:
         page.wait_for_function(
             "(old) => { const s = window.wannPlayer.state();"
-            " return s.id !== old && s.lastLoad && s.lastLoad.firstDraw !== null; }", arg=old, timeout=20_000)
+            " return s.id !== old && !s.preview && s.lastLoad && s.lastLoad.firstDraw !== null"
+            " && s.lastLoad.t >= window.__release; }", arg=old, timeout=20_000)
     except PlaywrightTimeout:
         return None  # the slider landed on the weight it had: no new episode
     s = state(page)
@@ -86,8 +89,8 @@ def mid_episode_latency(page, fraction: float) -> float | None:
     drag_slider(page, fraction)
     try:
         page.wait_for_function(
-            "(old) => { const s = window.wannPlayer.state(); return s.id !== old && !s.holding"
-            " && s.lastLoad.firstDraw !== null; }", arg=old, timeout=20_000)
+            "(old) => { const s = window.wannPlayer.state(); return s.id !== old && !s.holding && !s.preview"
+            " && s.lastLoad.firstDraw !== null && s.lastLoad.t >= window.__release; }", arg=old, timeout=20_000)
     except PlaywrightTimeout:
         return None  # same weight as before: nothing to do
     s = state(page)
@@ -159,7 +162,7 @@ def main(argv=None) -> int:
                     wait_complete(page)  # let a long episode's second part finish before the next try
                     if ms is not None:
                         times.append(ms)
-                rows.append((f"slider release -> new {task} episode's first frame", times, target))
+                rows.append((f"slider release -> the server's new {task} episode drawn", times, target))
                 mids = []
                 for fraction in fractions(max(5, args.tries // 2), offset + 0.5):
                     ms = mid_episode_latency(page, fraction)
