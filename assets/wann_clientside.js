@@ -94,6 +94,30 @@
     if (below) below.classList.toggle('on', w < SLIDER_MIN);
   }
 
+  /* MNIST: while the slider is dragged, read the accuracy off the accuracy-by-weight curve
+     (all 10,000 test images at each weight of its grid, interpolated between them) into
+     #mnist-follow; on release it clears, and the server's exact readout stands. */
+  function followProfile(w) {
+    var panel = document.getElementById('panel');
+    var gd = document.querySelector('#mnist-profile .js-plotly-plot');
+    var box = document.getElementById('mnist-follow');
+    if (!panel || !gd || !gd.data || !box || box.parentNode.offsetParent === null) return;  // digits panel only
+    var t = gd.data.find(function (d) { return d.meta === 'overall'; });
+    if (!t || !t.x || t.x.length < 2) return;
+    var xs = t.x, ys = t.y, i = 1;
+    if (w < xs[0] || w > xs[xs.length - 1]) return;
+    while (i < xs.length - 1 && xs[i] < w) i++;
+    var acc = ys[i - 1] + (w - xs[i - 1]) / (xs[i] - xs[i - 1]) * (ys[i] - ys[i - 1]);
+    box.textContent = '\u2248 ' + acc.toFixed(1) + '% right at weight ' + fmtW(w) +
+      ' (read off the curve below; release for the exact count)';
+    panel.classList.add('following');
+  }
+  document.addEventListener('pointerup', function () {
+    var box = document.getElementById('mnist-follow'), panel = document.getElementById('panel');
+    if (box) box.textContent = '';
+    if (panel) panel.classList.remove('following');
+  }, true);
+
   function fresh(prev) {  // the same request again, as a new one
     nonce += 1;
     return Object.assign({}, prev, {nonce: nonce, start_frame: 0, autoplay: true});
@@ -200,7 +224,9 @@
     },
 
     drag: function (value) {
-      if (window.wannPlayer) window.wannPlayer.drag(parseWeight(value));
+      var w = parseWeight(value);
+      if (window.wannPlayer) window.wannPlayer.drag(w);
+      if (w !== null && window.wannPlayer && window.wannPlayer.dragging()) followProfile(w);
       return nu();
     },
 

@@ -733,7 +733,7 @@
   window.wannPlayer = {
     load: load, append: append, play: play, pause: pause, restart: restart, seek: seek, toggle: toggle,
     hold: setHold, setSpeed: setSpeed, setActive: setActive, pending: pending, drag: onDrag,
-    scheduleFrom: scheduleFrom,
+    scheduleFrom: scheduleFrom, dragging: function () { return pointerOnSlider; },
     nodeValues: function (f) {  // (N,) node values at frame f (default: the current frame)
       if (!ep) return null;
       f = f === undefined ? frame : f;

@@ -11,6 +11,7 @@ import json
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
+import numpy as np
 import pytest
 
 pytestmark = pytest.mark.browser
@@ -416,6 +417,23 @@ def test_mnist_panel_digit_mask_and_accuracy(page, live_server, tmp_path, tiny_m
     thumb.press("Home")
     page.wait_for_function("(t) => document.querySelector('#mnist-accuracy')?.innerText === t", arg=at[-2.0])
     assert "weight -2" in page.locator("#mnist-readout").inner_text()
+    # while the slider is dragged the accuracy follows, read off the accuracy-by-weight curve
+    page.wait_for_function("() => { const gd = document.querySelector('#mnist-profile .js-plotly-plot');"
+                           " return gd && gd.data.some(t => t.meta === 'overall'); }")
+    xs, ys = page.evaluate("() => { const t = document.querySelector('#mnist-profile .js-plotly-plot')"
+                           ".data.find(t => t.meta === 'overall'); return [t.x, t.y]; }")
+    box = thumb.bounding_box()
+    track = page.locator("#weight-slider .dash-slider-root").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(track["x"] + 0.7 * track["width"], box["y"] + box["height"] / 2, steps=6)
+    page.wait_for_function("document.querySelector('#mnist-follow').innerText.startsWith('≈')")
+    follow = page.locator("#mnist-follow").inner_text()
+    w = float(follow.split("right at weight ")[1].split()[0])
+    assert follow.startswith(f"≈ {float(np.interp(w, xs, ys)):.1f}% right at weight ")
+    assert -2 < w < 2 and "release for the exact count" in follow
+    page.mouse.up()
+    page.wait_for_function("document.querySelector('#mnist-follow').innerText === ''")
     wait_url(page, digit="3", panel="mnist")
     assert query_of(page.url)["digit"] == "3" and query_of(page.url)["panel"] == "mnist"
 

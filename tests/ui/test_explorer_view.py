@@ -93,7 +93,7 @@ def test_a_link_with_tuned_weights_edits_and_knockouts_reopens(page, browser, li
 
 
 def test_projector_viewport_shows_stage_slider_and_play(browser, live_server):
-    for width, height in ((1280, 720), (1024, 768)):
+    for width, height in ((1280, 720), (1024, 768), (1400, 900)):
         context = browser.new_context(viewport={"width": width, "height": height})
         try:
             page = context.new_page()
@@ -106,6 +106,8 @@ def test_projector_viewport_shows_stage_slider_and_play(browser, live_server):
                 assert box["y"] + min(box["height"], 40) <= height, (width, height, locator)
             canvas = page.locator("#stage-canvas").bounding_box()
             assert canvas["y"] + canvas["height"] <= height  # the whole stage
+            network = page.locator("#network-graph .js-plotly-plot").bounding_box()
+            assert network["x"] >= canvas["x"] + canvas["width"]  # beside the stage, not under it
         finally:
             context.close()
 
@@ -268,3 +270,17 @@ def test_a_failed_request_says_so_and_retry_works(page, live_server):
     assert s["request"]["weight"] == 0.3
     page.locator("#request-failed").wait_for(state="hidden")
     page.console_log.errors.clear()  # the aborted request is logged by the browser
+
+
+def test_projector_mode_from_the_link_and_the_button(page, live_server):
+    open_app(page, live_server, SWING + "&mode=projector&hide=network")
+    root = page.locator("#app-root")
+    page.wait_for_function("document.getElementById('app-root').classList.contains('mode-projector')")
+    size = lambda: float(page.evaluate("parseFloat(getComputedStyle(document.getElementById('app-root')).fontSize)"))  # noqa: E731
+    big = size()
+    assert not page.locator("#network-card").is_visible()  # hide=network
+    page.get_by_role("button", name="Projector").click()
+    page.wait_for_function("!document.getElementById('app-root').classList.contains('mode-projector')")
+    assert size() < big and "mode-projector" not in root.get_attribute("class")
+    page.wait_for_function("!location.search.includes('mode=')")  # the link follows the button
+    assert "hide=network" in page.evaluate("location.search")

@@ -179,10 +179,12 @@ def _graph(graph_id: str, height: int, label: str) -> html.Div:
 
 
 def _mnist_readout() -> html.Div:
-    return html.Div(className="mnist-only mnist-readout-wrap", children=dcc.Loading(
-        type="dot", delay_show=400, children=html.Div(
-            id="mnist-readout", className="mnist-readout", role="status", **{"aria-live": "polite"}),
-    ))
+    return html.Div(className="mnist-only mnist-readout-wrap", children=[
+        dcc.Loading(type="dot", delay_show=400, children=html.Div(
+            id="mnist-readout", className="mnist-readout", role="status", **{"aria-live": "polite"})),
+        # Written by the page while the slider is dragged (assets/wann_clientside.js).
+        html.Div(id="mnist-follow", className="mnist-follow", role="status"),
+    ])
 
 
 def _mnist_cards() -> list:
