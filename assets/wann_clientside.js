@@ -279,6 +279,20 @@
       return [window.location.origin + rel, embed, link.note || ''];
     },
 
+    /* A click on a weight curve (the profile, MNIST's accuracy curve or heatmap): use that weight. */
+    pick_weight: function (profileClick, mnistClick) {
+      var click = triggeredIds().indexOf('mnist-profile') >= 0 ? mnistClick : profileClick;
+      var p = click && click.points && click.points[0];
+      if (!p || typeof p.x !== 'number' || !isFinite(p.x)) return nu();
+      if (p.x < WEIGHT_MIN || p.x > WEIGHT_MAX) return nu();
+      return fmtW(p.x);
+    },
+
+    compare_load: function (store) {
+      if (window.wannCompare) window.wannCompare.load(store);
+      return nu();
+    },
+
     apply_short_link: function (short) {
       if (!short) return [nu(), nu()];
       if (short.error) return [nu(), short.error];

@@ -67,6 +67,25 @@
   }
 
   // ----- loading ---------------------------------------------------------------------
+  function episodeOf(p) {  // a payload (wann_viz/ui/episodes.py) decoded for drawing
+    return {
+      id: p.id, task: p.task, renderer: p.renderer || null, nNodes: p.n_nodes, nIn: p.n_in, nOut: p.n_out,
+      inputLabels: p.input_labels || [], outputLabels: p.output_labels || [],
+      steps: p.steps, complete: !!p.complete,
+      length: p.length, finalReturn: p.final_return, maxSteps: p.max_steps,
+      cum: decode(p.cum_return), nodes: decode(p.nodes), actions: decode(p.actions),
+      frames: decodeFrames(p.frames), widths: p.frame_widths || {},
+      scene: p.scene || {}, request: p.request || null, seed: p.seed, preview: p.preview || null
+    };
+  }
+
+  /* Draw frame f of a decoded episode on another canvas (the compare panel), with the player's renderers. */
+  function drawEpisodeOn(cv, e, f) {
+    var keepEp = ep, keepFrame = frame;
+    ep = e; frame = Math.max(0, Math.min(f, e.steps));
+    try { (RENDERERS[e.renderer] || drawGeneric)(cv, cv.getContext('2d')); } finally { ep = keepEp; frame = keepFrame; }
+  }
+
   function load(p) {
     if (!p) return;
     if (p.error) {
@@ -83,15 +102,7 @@
       draw();
       return;
     }
-    var e = {
-      id: p.id, task: p.task, renderer: p.renderer || null, nNodes: p.n_nodes, nIn: p.n_in, nOut: p.n_out,
-      inputLabels: p.input_labels || [], outputLabels: p.output_labels || [],
-      steps: p.steps, complete: !!p.complete,
-      length: p.length, finalReturn: p.final_return, maxSteps: p.max_steps,
-      cum: decode(p.cum_return), nodes: decode(p.nodes), actions: decode(p.actions),
-      frames: decodeFrames(p.frames), widths: p.frame_widths || {},
-      scene: p.scene || {}, request: p.request || null, seed: p.seed, preview: p.preview || null
-    };
+    var e = episodeOf(p);
     if (awaited && p.nonce === awaited.nonce) { awaited = null; failed(false); }
     if (ep && p.id === ep.id && !(p.start_frame > 0)) {
       // The same episode again (e.g. the slider moved while tuned weights are in use): keep playing.
@@ -734,6 +745,7 @@
     load: load, append: append, play: play, pause: pause, restart: restart, seek: seek, toggle: toggle,
     hold: setHold, setSpeed: setSpeed, setActive: setActive, pending: pending, drag: onDrag,
     scheduleFrom: scheduleFrom, dragging: function () { return pointerOnSlider; },
+    episodeOf: episodeOf, drawEpisodeOn: drawEpisodeOn,
     nodeValues: function (f) {  // (N,) node values at frame f (default: the current frame)
       if (!ep) return null;
       f = f === undefined ? frame : f;

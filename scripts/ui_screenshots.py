@@ -48,6 +48,56 @@ def viewport_shots(browser, base: str, out: Path) -> None:
     page.close()
 
 
+def _tab(page, title: str) -> None:
+    page.locator("#analysis").scroll_into_view_if_needed()
+    page.locator("#analysis-tabs").get_by_text(title, exact=True).click()
+
+
+def analysis_shots(browser, base: str, out: Path) -> None:
+    """The analysis panels (docs/screenshot-analysis-<panel>.png) and a knockout in the network view."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(base + "/?genome=swingup-authors&seed=0&panel=swingup")
+    page.wait_for_function("window.wannPlayer && window.wannPlayer.state().complete", timeout=60_000)
+    page.evaluate("window.wannPlayer.pause()")
+
+    def shot(stem: str, selector: str = "#analysis") -> None:
+        page.wait_for_timeout(700)
+        page.locator(selector).screenshot(path=str(out / f"screenshot-{stem}.png"))
+        print(out / f"screenshot-{stem}.png")
+
+    _tab(page, "Weight profile")
+    page.get_by_role("button", name="Run profile").click()
+    page.wait_for_function("document.querySelector('#profile-status').innerText === 'done'", timeout=120_000)
+    shot("analysis-profile")
+    _tab(page, "Four conditions")
+    page.get_by_role("button", name="Run the four conditions").click()
+    page.wait_for_selector("#conditions-result", timeout=300_000)
+    shot("analysis-conditions")
+    _tab(page, "Evolution")
+    page.locator("#run-generation").get_by_text("128", exact=True).wait_for()
+    page.locator("#run-generation").scroll_into_view_if_needed()
+    page.wait_for_timeout(400)
+    box = page.locator("#run-generation").get_by_text("32", exact=True).bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.wait_for_function("(window.wannPlayer.state().request || {}).genome === 'run:example-swingup:32'")
+    shot("analysis-evolution")
+    _tab(page, "Compare")
+    page.locator("#compare-genome-a").click()
+    page.get_by_role("option", name="CartPoleSwingUp champion (Gaier & Ha)", exact=True).click()
+    page.locator("#compare-weight-a").fill("0.8")
+    page.locator("#compare-weight-a").press("Enter")
+    page.locator("#compare-weight-b").fill("1.2")
+    page.locator("#compare-weight-b").press("Enter")
+    page.get_by_role("button", name="Compare").click()
+    page.wait_for_selector("#compare-result-b strong", timeout=60_000)
+    page.evaluate("window.wannCompare.seek(300)")  # a still frame: both stages at step 300
+    page.wait_for_timeout(200)
+    shot("analysis-compare")
+    _tab(page, "Export")
+    shot("analysis-export")
+    page.close()
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", default=str(ROOT / "docs"))
@@ -87,6 +137,7 @@ def main(argv=None) -> int:
                 page.screenshot(path=str(path), full_page=full)
                 print(path)
             viewport_shots(browser, f"http://127.0.0.1:{port}", out)
+            analysis_shots(browser, f"http://127.0.0.1:{port}", out)
             browser.close()
     finally:
         stop(proc)

@@ -11,19 +11,26 @@ GOLDEN = ROOT / "tests" / "golden"
 SAVED = ROOT / "saved_genomes"
 
 
+SERVER_FOLDERS = {"WANN_UPLOAD_DIR": "uploads", "WANN_CACHE_DIR": "cache", "WANN_JOBS_DIR": "jobs",
+                  "WANN_RUNS_DIR": "runs"}
+
+
 @pytest.fixture(scope="session", autouse=True)
 def upload_folder(tmp_path_factory):
-    """Uploads of every test (and of the apps the browser tests start) go to a temporary folder."""
+    """Uploads, the disk cache, background jobs and the app's search runs of every test (and of the
+    apps the browser tests start) go to temporary folders: each test session starts cold."""
     import os
 
-    folder = tmp_path_factory.mktemp("uploads")
-    old = os.environ.get("WANN_UPLOAD_DIR")
-    os.environ["WANN_UPLOAD_DIR"] = str(folder)
-    yield folder
-    if old is None:
-        os.environ.pop("WANN_UPLOAD_DIR", None)
-    else:
-        os.environ["WANN_UPLOAD_DIR"] = old
+    old = {k: os.environ.get(k) for k in SERVER_FOLDERS}
+    folders = {k: tmp_path_factory.mktemp(name) for k, name in SERVER_FOLDERS.items()}
+    for k, folder in folders.items():
+        os.environ[k] = str(folder)
+    yield folders["WANN_UPLOAD_DIR"]
+    for k, value in old.items():
+        if value is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = value
 
 
 @pytest.fixture(scope="session")

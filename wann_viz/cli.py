@@ -14,12 +14,13 @@ import importlib
 import json
 import sys
 import time
-from typing import Sequence
+from collections.abc import Sequence
 
 COMMANDS: list[str] = [
     "wann_viz.cli:add_evaluate_command",
     "wann_viz.search.cli:add_search_command",
     "wann_viz.cli:add_tune_command",
+    "wann_viz.export.cli:add_export_command",
 ]
 
 CONDITION_LABELS = {

@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -158,12 +158,17 @@ def weight_profile(
     """Mean +- sd return against the shared weight.
 
     All (weight x seed) episodes run together (one numpy batch for swing-up).
+    A task may answer its own way (:meth:`~wann_viz.tasks.base.Task.profile`:
+    MNIST's test accuracy, in the units of ``TaskSpec.score``).
 
     Returns:
         ``[{"weight", "mean", "sd"}, ...]`` in the order of ``weights``.
     """
     task_name = _task_of(genome, task_name)
     w = np.asarray(default_weights(task_name) if weights is None else weights, dtype=float)
+    own = make_task(task_name).profile(genome, w, n_episodes, seed, progress)
+    if own is not None:
+        return own
     seeds = episode_seeds(seed, n_episodes)
     returns = run_episodes(genome, task_name, np.tile(seeds, len(w)), weights=np.repeat(w, n_episodes),
                            max_steps=max_steps, processes=processes, progress=progress)

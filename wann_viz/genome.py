@@ -20,13 +20,15 @@ file and says what is wrong in plain words.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import os
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -236,7 +238,7 @@ class Genome:
             return self.output_labels[node - (self.n_nodes - self.n_out)]
         return f"h{node}"
 
-    def cached(self, key: str, build: Callable[["Genome"], Any]) -> Any:
+    def cached(self, key: str, build: Callable[[Genome], Any]) -> Any:
         """``build(self)``, computed once per genome object and kept on it.
 
         Genomes are immutable, so anything derived from one (a compiled
@@ -251,7 +253,7 @@ class Genome:
             cache[key] = build(self)
         return cache[key]
 
-    def with_changes(self, **changes: Any) -> "Genome":
+    def with_changes(self, **changes: Any) -> Genome:
         """A validated copy with some fields replaced."""
         return replace(self, **changes)
 
@@ -335,6 +337,22 @@ def _check_connections(conns: np.ndarray, n: int, n_in: int, n_out: int) -> None
 
 
 # ----- the authors' matrix format ------------------------------------------------
+
+def genome_digest(genome: Genome) -> str:
+    """Content key (16 hex) of what decides a genome's behaviour: sizes, activations,
+    connections, task and tuned weights (not names or notes). Cached on the genome."""
+
+    def build(g: Genome) -> str:
+        h = hashlib.sha256()
+        h.update(f"{g.n_in},{g.n_out},{g.n_nodes},{g.n_connections};{g.task};".encode())
+        h.update(np.ascontiguousarray(g.activations, dtype="<i8").tobytes())
+        h.update(np.ascontiguousarray(g.connections, dtype="<i8").tobytes())
+        if g.tuned_weights is not None:
+            h.update(b"tuned;" + np.ascontiguousarray(g.tuned_weights, dtype="<f8").tobytes())
+        return h.hexdigest()[:16]
+
+    return genome.cached("digest", build)
+
 
 def genome_from_matrix_text(text: str, task: str | None = None, *, n_in: int | None = None,
                             n_out: int | None = None, name: str = "", source: str = "") -> Genome:

@@ -91,7 +91,7 @@ def depths(n: int, conns: np.ndarray) -> np.ndarray:
     return depth
 
 
-def node_layers(genome: "Genome") -> np.ndarray:
+def node_layers(genome: Genome) -> np.ndarray:
     """(N,) drawing layer of each node: longest path from the inputs.
 
     Bias and inputs are layer 0, a hidden node is one more than its deepest
@@ -106,7 +106,7 @@ def node_layers(genome: "Genome") -> np.ndarray:
     return layer
 
 
-def ancestors(genome: "Genome", nodes) -> np.ndarray:
+def ancestors(genome: Genome, nodes) -> np.ndarray:
     """Sorted node indices that feed any of ``nodes`` (the nodes themselves included)."""
     sources: list[list[int]] = [[] for _ in range(genome.n_nodes)]
     for s, d in genome.connections:
@@ -122,7 +122,7 @@ def ancestors(genome: "Genome", nodes) -> np.ndarray:
     return np.array(sorted(seen), np.int64)
 
 
-def descendants(genome: "Genome", nodes) -> np.ndarray:
+def descendants(genome: Genome, nodes) -> np.ndarray:
     """Sorted node indices reachable from any of ``nodes`` (the nodes themselves included)."""
     targets: list[list[int]] = [[] for _ in range(genome.n_nodes)]
     for s, d in genome.connections:
@@ -138,7 +138,7 @@ def descendants(genome: "Genome", nodes) -> np.ndarray:
     return np.array(sorted(seen), np.int64)
 
 
-def used_inputs(genome: "Genome") -> np.ndarray:
+def used_inputs(genome: Genome) -> np.ndarray:
     """(n_in,) bool: whether each input has a path to some output."""
     feeding = ancestors(genome, genome.output_nodes)
     return np.isin(genome.input_nodes, feeding)
@@ -165,7 +165,7 @@ class Trace:
         return self.input_mask.reshape(shape)
 
 
-def trace_output(genome: "Genome", output_index: int) -> Trace:
+def trace_output(genome: Genome, output_index: int) -> Trace:
     """The nodes and connections that feed output ``output_index``, and its input mask.
 
     For MNIST genomes ``trace.mask_image()`` is the 16x16 mask of pixels that reach the digit.
@@ -178,13 +178,13 @@ def trace_output(genome: "Genome", output_index: int) -> Trace:
     return Trace(output_index, nodes, np.flatnonzero(inside), np.isin(genome.input_nodes, nodes))
 
 
-def trace_all_outputs(genome: "Genome") -> tuple[list[Trace], np.ndarray]:
+def trace_all_outputs(genome: Genome) -> tuple[list[Trace], np.ndarray]:
     """Traces of every output, plus an (n_out, n_in) bool matrix of input masks (the article's "All" view)."""
     traces = [trace_output(genome, k) for k in range(genome.n_out)]
     return traces, np.stack([t.input_mask for t in traces])
 
 
-def to_networkx(genome: "Genome") -> "nx.DiGraph":
+def to_networkx(genome: Genome) -> nx.DiGraph:
     """A networkx ``DiGraph`` view.
 
     Node attributes: ``kind``, ``label``, ``activation`` (id), ``layer``.
@@ -202,7 +202,7 @@ def to_networkx(genome: "Genome") -> "nx.DiGraph":
     return g
 
 
-def layered_layout(genome: "Genome", sweeps: int = 4) -> np.ndarray:
+def layered_layout(genome: Genome, sweeps: int = 4) -> np.ndarray:
     """(N, 2) node positions in [0, 1]^2: x by layer, y ordered to reduce crossings.
 
     Uses networkx's ``multipartite_layout`` for the columns, then reorders each
@@ -243,3 +243,36 @@ def layered_layout(genome: "Genome", sweeps: int = 4) -> np.ndarray:
     pos[:, 0] = layers / max(n_layers - 1, 1)
     pos[:, 1] = ypos
     return pos
+
+
+def outgoing(genome: Genome, nodes) -> np.ndarray:
+    """(k,) indices of the connections that leave any of ``nodes``, increasing."""
+    src = genome.connections[:, 0]
+    return np.flatnonzero(np.isin(src, np.asarray(list(nodes), dtype=np.int64)))
+
+
+def knock_out(genome: Genome, connections=(), nodes=()) -> Genome:
+    """A copy of ``genome`` without some connections: the listed ones and every one leaving ``nodes``.
+
+    A removed connection carries nothing, exactly as a weight of 0 would. Tuned
+    weights follow their connections; ``extra["knocked_out"]`` records what went
+    (connection indices of the original genome).
+
+    Raises:
+        ValueError: a connection index out of range, or an output node (it feeds
+            nothing: knock out the connections into it instead).
+    """
+    ks = {int(k) for k in connections}
+    if any(not 0 <= k < genome.n_connections for k in ks):
+        raise ValueError(f"the genome has connections 0 to {genome.n_connections - 1}")
+    outputs = set(genome.output_nodes.tolist())
+    for node in nodes:
+        if int(node) in outputs:
+            raise ValueError(f"{genome.node_label(int(node))} is an output: it feeds nothing; knock out the "
+                             "connections into it instead")
+    ks |= set(outgoing(genome, nodes).tolist())
+    keep = np.array([k not in ks for k in range(genome.n_connections)], dtype=bool)
+    extra = dict(genome.extra)
+    extra["knocked_out"] = {"connections": sorted(ks)}
+    tuned = None if genome.tuned_weights is None else np.asarray(genome.tuned_weights)[keep]
+    return genome.with_changes(connections=np.asarray(genome.connections)[keep], tuned_weights=tuned, extra=extra)

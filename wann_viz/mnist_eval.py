@@ -22,7 +22,7 @@ random conditions ``sd`` is over the random draws, as in the paper's
 
 from __future__ import annotations
 
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -115,6 +115,31 @@ def accuracy(genome: Genome, weights, split: str = "test") -> np.ndarray:
     """
     _, _, labels = load_mnist(split)
     return accuracy_of(predict(genome, weights, split), labels)
+
+
+def accuracy_profile(genome: Genome, weights, split: str = "test",
+                     progress: Callable[[int, int], None] | None = None, chunk: int = 4) -> list[dict]:
+    """Accuracy against the shared weight, a few weights at a time (for a progress bar).
+
+    Args:
+        weights: (K,) shared weights.
+
+    Returns:
+        ``[{"weight", "mean", "sd"}, ...]``: ``mean`` the accuracy over all images of
+        ``split`` in [0, 1], ``sd`` the spread of the ten digits' accuracies.
+    """
+    w = _weights(weights)
+    _, inputs, labels = load_mnist(split)
+    ev = evaluator(genome)
+    out: list[dict] = []
+    for start in range(0, len(w), chunk):
+        part = w[start:start + chunk]
+        pred = ev.predict(inputs, part)
+        for v, acc, digits in zip(part, accuracy_of(pred, labels), per_digit_of(pred, labels)):
+            out.append({"weight": float(v), "mean": float(acc), "sd": _sd(digits)})
+        if progress is not None:
+            progress(len(out), len(w))
+    return out
 
 
 def per_digit_accuracy(genome: Genome, weights, split: str = "test") -> np.ndarray:

@@ -29,7 +29,8 @@ environments do::
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Any, Callable, ClassVar, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -132,6 +133,18 @@ class Task(ABC):
         return {key: np.asarray([f[key] for f in frames], dtype=np.float32).reshape(len(frames), -1)
                 for key in frames[0]}
 
+    def draw_frame(self, frames: dict[str, np.ndarray], scene: dict, t: int):
+        """Frame ``t`` of a packed episode as a pillow image (the rollout GIF), or ``None``.
+
+        Args:
+            frames: ``{field: (T + 1, k)}`` from :meth:`pack_frames`.
+            scene: from :meth:`scene`.
+
+        Returns:
+            ``None`` (the default: the GIF plots observations instead) or a ``PIL.Image``.
+        """
+        return
+
     def preview_setup(self, seed: int) -> dict | None:
         """What the browser's copy of the task (``TaskSpec.preview``) needs to replay episode ``seed``.
 
@@ -181,6 +194,19 @@ class Task(ABC):
         Returns:
             ``None`` (the default: the search scores episode returns), or
             (n, K, E) fitness per genome, weight and seed.
+        """
+        return None
+
+    def profile(self, genome, weights: np.ndarray, n_episodes: int, seed: int,
+                progress: Callable[[int, int], None] | None) -> list[dict] | None:
+        """The weight profile computed the task's own way, or ``None`` (the default: run episodes).
+
+        Args:
+            weights: (K,) shared weights.
+
+        Returns:
+            ``[{"weight", "mean", "sd"}, ...]`` in the order of ``weights``, in the
+            units of ``spec.score``.
         """
         return None
 

@@ -9,8 +9,9 @@ clipped to [-1, 1]. An episode is fully determined by its seed
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Sequence
 
 import numpy as np
 
@@ -170,6 +171,36 @@ class BipedTask(Task):
                 for b in _bodies(env)
             ],
         }
+
+    def draw_frame(self, frames: dict, scene: dict, t: int):
+        """The walker on its terrain at frame ``t`` (480 x 320, as the player draws it)."""
+        from PIL import Image, ImageDraw
+
+        size = w, h = (480, 320)
+        img = Image.new("RGB", size, (236, 241, 255))
+        d = ImageDraw.Draw(img)
+        vw = float((scene.get("viewport") or [20, 13.333])[0])
+        s = w / vw
+        bodies = frames["bodies"][t]
+        scroll = float(bodies[0]) - vw / 4
+
+        def px(x, y):
+            return ((x - scroll) * s, h - y * s)
+
+        tx, ty = scene.get("terrain_x") or [], scene.get("terrain_y") or []
+        pts = [px(a, b) for a, b in zip(tx, ty) if scroll - 1 <= a <= scroll + vw + 1]
+        if pts:
+            d.polygon([(pts[0][0], h)] + pts + [(pts[-1][0], h)], fill=(127, 179, 106), outline=(78, 125, 62))
+        shapes = scene.get("body_shapes") or []
+        colours = {0: (128, 102, 230), 1: (159, 140, 230), 2: (159, 140, 230), 3: (124, 105, 199), 4: (124, 105, 199)}
+        for k in (3, 4, 1, 2, 0):
+            if k >= len(bodies) // 3 or k >= len(shapes) or not shapes[k]:
+                continue
+            bx, by, ba = (float(v) for v in bodies[3 * k:3 * k + 3])
+            c, sn = math.cos(ba), math.sin(ba)
+            poly = [px(bx + c * vx - sn * vy, by + sn * vx + c * vy) for vx, vy in shapes[k]]
+            d.polygon(poly, fill=colours.get(k, (128, 102, 230)), outline=(64, 48, 111))
+        return img
 
     def close(self, state: BipedState) -> None:
         for env in state.envs:

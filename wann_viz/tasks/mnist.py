@@ -8,8 +8,8 @@ ensembles and confusion matrices are in :mod:`wann_viz.mnist_eval`.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -17,12 +17,27 @@ from .. import mnist_eval
 from ..nn.images import ImagesNetwork, predictions
 from .base import Task
 from .mnist_data import (  # noqa: F401  (re-exported: the data API lives with the task)
-    ARRAY_SHA256, DATA_PATH, DESKEW_CENTRE, DESKEW_MIN_MU02, FITNESS_BATCH, IMAGE_SIZE, INPUT_SIDE,
-    N_CLASSES, N_INPUTS, SPLIT_SIZES, SPLITS, check_split, array_sha256, deskew, load_mnist, preprocess,
-    resize_bilinear, skew_of, training_batch,
+    ARRAY_SHA256,
+    DATA_PATH,
+    DESKEW_CENTRE,
+    DESKEW_MIN_MU02,
+    FITNESS_BATCH,
+    IMAGE_SIZE,
+    INPUT_SIDE,
+    N_CLASSES,
+    N_INPUTS,
+    SPLIT_SIZES,
+    SPLITS,
+    array_sha256,
+    check_split,
+    deskew,
+    load_mnist,
+    preprocess,
+    resize_bilinear,
+    skew_of,
+    training_batch,
 )
 from .registry import get_spec
-
 
 # ----- search-time fitness ------------------------------------------------------
 
@@ -153,6 +168,11 @@ class MnistTask(Task):
             "input": np.round(inputs[i].reshape(INPUT_SIDE, INPUT_SIDE).astype(np.float64), 4).tolist(),
         }
 
+
+    def profile(self, genome, weights, n_episodes, seed, progress) -> list[dict]:
+        """Test accuracy at each weight (see :func:`wann_viz.mnist_eval.accuracy_profile`);
+        ``n_episodes`` and ``seed`` are not used: every weight classifies all test images."""
+        return mnist_eval.accuracy_profile(genome, weights, progress=progress)
 
     def conditions(self, genome, weights, n_episodes, seed, progress) -> dict:
         """Test accuracy under the paper's conditions (``n_episodes`` is not used:

@@ -15,14 +15,15 @@ first use through their ``entry_point``; the registry
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Mapping
 
 # Panel kinds of the explorer: a live episode player, or MNIST's digit panel.
 EPISODE_PANEL = "episode"
 DIGITS_PANEL = "digits"
 PANEL_KINDS = (EPISODE_PANEL, DIGITS_PANEL)
+SCORES = ("return", "accuracy")  # what a task's profile measures (TaskSpec.score)
 # The default sweep of the shared weight for tasks that name none.
 DEFAULT_WEIGHTS = (-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0)
 FINE_WEIGHTS = tuple(float(round(-2.0 + 0.1 * i, 10)) for i in range(41))  # -2 .. 2 by 0.1
@@ -66,6 +67,8 @@ class TaskSpec:
         unavailable_note: why the task may be missing from an installation.
         file_hints: words in an authors' ``.out`` file name that mean this task.
         listed: the explorer gives the task a panel (a variant of another task may not need one).
+        score: what a profile and the conditions measure: ``"return"`` (episode return) or
+            ``"accuracy"`` (a fraction in [0, 1], shown in percent).
     """
 
     name: str
@@ -90,6 +93,7 @@ class TaskSpec:
     unavailable_note: str = ""
     file_hints: tuple[str, ...] = ()
     listed: bool = True
+    score: str = "return"
 
     def __post_init__(self):
         if not self.name or not self.name.replace("_", "").replace("-", "").isalnum():
@@ -98,6 +102,8 @@ class TaskSpec:
             raise ValueError(f"task {self.name!r}: give at least one input and one output label")
         if int(self.max_steps) < 1:
             raise ValueError(f"task {self.name!r}: max_steps must be at least 1")
+        if self.score not in SCORES:
+            raise ValueError(f"task {self.name!r}: score must be one of {', '.join(SCORES)}")
         if self.panel not in PANEL_KINDS:
             raise ValueError(f"task {self.name!r}: panel must be one of {', '.join(PANEL_KINDS)}")
         if not self.default_weights or not all(math.isfinite(w) for w in self.default_weights):
@@ -172,7 +178,7 @@ BUILTIN_SPECS: tuple[TaskSpec, ...] = (
     TaskSpec(
         "mnist", "MNIST (16x16)", tuple(f"pixel {i}" for i in range(256)), tuple(f"digit {d}" for d in range(10)), 1,
         entry_point="wann_viz.tasks.mnist:MnistTask", panel_title="MNIST", live=False, vectorized=True,
-        panel=DIGITS_PANEL, default_weights=FINE_WEIGHTS, search_options=("batch_size",),
+        panel=DIGITS_PANEL, default_weights=FINE_WEIGHTS, search_options=("batch_size",), score="accuracy",
         # Test accuracy in percent; the paper gives no random-weights figure.
         paper_results={"random_shared_weight": (82.0, 18.7), "tuned_shared_weight": (91.9, None),
                        "tuned_weights": (94.2, None)},

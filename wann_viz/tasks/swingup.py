@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
@@ -158,7 +158,7 @@ def advance_scalar(x: float, x_dot: float, theta: float, theta_dot: float, s: fl
     Returns:
         ``(x, x_dot, theta, theta_dot, sin, cos, reward, terminated)`` after the step.
     """
-    force = (-1.0 if action < -1.0 else 1.0 if action > 1.0 else action) * FORCE_MAG
+    force = (-1.0 if action < -1.0 else min(action, 1.0)) * FORCE_MAG
     fb = x_dot * (-_B) + force  # F - b x_dot
     td2_s = (theta_dot * theta_dot) * s  # theta_dot^2 sin
     sc = s * c
@@ -330,6 +330,34 @@ class SwingUpTask(Task):
             "x_limit": X_LIMIT,
             "pole_length": POLE_LENGTH,
         }
+
+    def draw_frame(self, frames: dict, scene: dict, t: int):
+        """The cart and pole at frame ``t`` (360 x 360, as the player draws them)."""
+        from PIL import Image, ImageDraw
+
+        size = w, h = (360, 360)
+        img = Image.new("RGB", size, (251, 251, 248))
+        d = ImageDraw.Draw(img)
+        s = w / float(scene.get("world_width") or 5.0)
+        length = float(scene.get("pole_length") or 0.6)
+        limit = float(scene.get("x_limit") or 2.4)
+        x, th = float(frames["x"][t, 0]), float(frames["theta"][t, 0])
+        track = h * 0.62
+        cart_w, cart_h, wheel = 0.5 * s, 0.25 * s, 0.06 * s
+        cx, cy = w / 2 + x * s, track - 2 * wheel - cart_h / 2
+        d.line([(0, track), (w, track)], fill=(85, 85, 85), width=2)
+        for lim in (-limit, limit):
+            px = w / 2 + lim * s
+            d.line([(px, track - 12), (px, track + 4)], fill=(192, 57, 43), width=3)
+        d.rectangle([cx - cart_w / 2, cy - cart_h / 2, cx + cart_w / 2, cy + cart_h / 2], fill=(45, 62, 80))
+        for k in (-0.3, 0.3):
+            ex = cx + k * cart_w
+            d.ellipse([ex - wheel, track - 2 * wheel, ex + wheel, track], fill=(17, 17, 17))
+        tx, ty = cx + math.sin(th) * length * s, cy - math.cos(th) * length * s
+        d.line([(cx, cy), (tx, ty)], fill=(200, 161, 101), width=max(3, int(0.03 * s)))
+        r = 0.06 * s
+        d.ellipse([tx - r, ty - r, tx + r, ty + r], fill=(142, 90, 43))
+        return img
 
 
 def _single_episode(program, schedule, seed, limit, record_frames, on_step) -> dict:

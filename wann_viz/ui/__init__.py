@@ -93,19 +93,23 @@ def create_app(genome_dir: str | Path | None = None, upload_dir: str | Path | No
     """
     from dash import Dash
 
-    from . import callbacks_genome, callbacks_mnist, callbacks_rollout, callbacks_url, callbacks_weights
+    from . import (callbacks_analysis, callbacks_compare, callbacks_evolution, callbacks_export, callbacks_genome, callbacks_mnist,
+                   callbacks_rollout, callbacks_url, callbacks_weights)
     from .catalog import Catalog
+    from .jobs import background_manager
     from .layout import build_layout
     from .serving import harden
     from .uploads import UploadStore
 
     catalog = Catalog(genome_dir, UploadStore(upload_dir))
+    manager = background_manager()
     app = Dash(
         __name__,
         title="WANN Explorer",
         update_title=None,
         assets_folder=str(ASSETS_DIR),
         serve_locally=True,
+        background_callback_manager=manager,
     )
     app.index_string = index_string()
     app.layout = build_layout()
@@ -114,6 +118,10 @@ def create_app(genome_dir: str | Path | None = None, upload_dir: str | Path | No
     callbacks_rollout.register(app, catalog)
     callbacks_mnist.register(app, catalog)
     callbacks_url.register(app, catalog)
+    callbacks_analysis.register(app, catalog, manager)
+    callbacks_evolution.register(app, catalog, manager)
+    callbacks_export.register(app, catalog)
+    callbacks_compare.register(app, catalog)
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     harden(app.server, callbacks=lambda: app.callback_map)
     app.catalog = catalog  # for tests and benchmarks

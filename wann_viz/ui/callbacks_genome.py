@@ -15,8 +15,19 @@ from dash import Input, Output, State, ctx, html, no_update
 from ..genome import Genome, GenomeError
 from ..tasks.registry import find_spec
 from ..tasks.specs import DIGITS_PANEL
-from .catalog import (MAX_UPLOADS, UPLOAD_PREFIX, Catalog, UploadError, genome_meta, is_live, panel_title, panels,
-                      parse_upload, resolve_genome)
+from .catalog import (
+    MAX_UPLOADS,
+    UPLOAD_PREFIX,
+    Catalog,
+    UploadError,
+    genome_meta,
+    is_live,
+    panel_title,
+    panels,
+    parse_upload,
+    resolve_genome,
+)
+from .run_store import is_run_key
 from .url_state import SLIDER_MAX, SLIDER_MIN, page_kind, parse_view, parse_weight
 
 # Output order of select_genome (the registered callback returns them as a tuple).
@@ -25,8 +36,11 @@ OUTPUT_KEYS = ("picker", "options", "uploads", "panel", "slider", "weight", "see
                "view", "page")
 
 
-def picker_options(catalog: Catalog, uploads: Any) -> list[dict]:
-    """Dropdown options grouped by task: a disabled heading per task, then its genomes."""
+def picker_options(catalog: Catalog, uploads: Any, current: Any = None) -> list[dict]:
+    """Dropdown options grouped by task: a disabled heading per task, then its genomes.
+
+    ``current``, when it is a search run's generation (``run:...``), is listed under "Search runs".
+    """
     uploads = uploads if isinstance(uploads, dict) else {}
     all_panels = panels()
     groups: dict[str, list[dict]] = {p: [] for p in all_panels}
@@ -48,6 +62,9 @@ def picker_options(catalog: Catalog, uploads: Any) -> list[dict]:
     if other:
         options.append({"label": "Other", "value": "__group-other", "disabled": True})
         options += other
+    if is_run_key(current) and current in catalog:
+        options.append({"label": "Search runs", "value": "__group-runs", "disabled": True})
+        options.append({"label": catalog.runs.label(current), "value": current})
     return options
 
 
@@ -59,6 +76,8 @@ def _choose(catalog: Catalog, key: str, uploads: Any, out: dict, set_weight: boo
     """Fill ``out`` for a newly selected genome ``key`` (known to resolve); returns the genome."""
     genome = resolve_genome(catalog, key, uploads)
     out["picker"] = key
+    if is_run_key(key):
+        out["options"] = picker_options(catalog, uploads, key)
     out["meta"] = genome_meta(key, genome)
     if genome.task in panels():
         out["panel"] = genome.task
@@ -101,7 +120,8 @@ def select_genome(trigger: str | None, *, catalog: Catalog, pathname: Any = None
     """Decide the genome view after ``trigger``.
 
     Args:
-        trigger: ``"url"`` (page load), ``"genome-picker"``, ``"panel-tabs"`` or ``"upload"``.
+        trigger: ``"url"`` (page load), ``"genome-picker"``, ``"panel-tabs"``, ``"upload"`` or
+            ``"run-choice"`` (the evolution scrubber's generation, ``picker`` holds its key).
         catalog: saved genomes.
         The rest: current values of the components (any of them may be malformed).
 
@@ -134,7 +154,7 @@ def select_genome(trigger: str | None, *, catalog: Catalog, pathname: Any = None
                                        f"({genome.n_nodes} nodes, {genome.n_connections} connections)."}
         return out
 
-    if trigger == "genome-picker":
+    if trigger in ("genome-picker", "run-choice"):
         if picker == current:
             return out
         try:
@@ -342,6 +362,7 @@ def register(app, catalog: Catalog) -> None:
         Input("genome-picker", "value"),
         Input("panel-tabs", "value"),
         Input("upload", "contents"),
+        Input("run-choice", "data"),
         State("url", "search"),
         State("upload", "filename"),
         State("upload-task", "value"),
@@ -349,10 +370,15 @@ def register(app, catalog: Catalog) -> None:
         State("genome-meta", "data"),
         prevent_initial_call="initial_duplicate",
     )
-    def _select_genome(pathname, picker, panel, contents, search, filename, upload_task, uploads, meta):
-        trigger = ctx.triggered_id if ctx.triggered_id in ("genome-picker", "panel-tabs", "upload") else "url"
+    def _select_genome(pathname, picker, panel, contents, run_choice, search, filename, upload_task, uploads, meta):
+        trigger = ctx.triggered_id if ctx.triggered_id in ("genome-picker", "panel-tabs", "upload", "run-choice") \
+            else "url"
         if not ctx.triggered or ctx.triggered[0]["prop_id"] == ".":
             trigger = "url"
+        if trigger == "run-choice":
+            if not isinstance(run_choice, dict) or not isinstance(run_choice.get("key"), str):
+                return tuple(no_update for _ in OUTPUT_KEYS)
+            picker = run_choice["key"]
         out = select_genome(trigger, catalog=catalog, pathname=pathname, search=search, picker=picker, panel=panel,
                             upload_contents=contents, upload_filename=filename, upload_task=upload_task,
                             uploads=uploads, meta=meta)

@@ -18,6 +18,7 @@ from dash import ALL, Input, Output, State, ctx, html, no_update
 
 from ..cache import results
 from ..genome import Genome, GenomeError
+from ..graph import outgoing
 from .callbacks_mnist import network_highlight
 from .catalog import Catalog, resolve_genome
 from .episodes import RequestError, connection_weights, normalize_request
@@ -26,7 +27,28 @@ from .limits import draw_refusal
 from .url_state import WEIGHT_MAX, WEIGHT_MIN, format_weight, parse_weight
 
 _EDGE_RE = re.compile(r"^edge:(\d{1,9})$")
-ACTIONS = ("set", "reset", "reset-all", "tuned", "knock")
+_NODE_RE = re.compile(r"^node:(\d{1,9})$")
+ACTIONS = ("set", "reset", "reset-all", "tuned", "knock", "knock-node")
+
+
+def knocked_nodes(genome: Genome, off) -> list[int]:
+    """Nodes knocked out: at least one connection leaves them, and every one is off."""
+    off = set(off)
+    out = []
+    for node in range(genome.n_nodes):
+        ks = outgoing(genome, [node]).tolist()
+        if ks and all(k in off for k in ks):
+            out.append(node)
+    return out
+
+
+def _selected_node(selected: Any, key: str, genome: Genome) -> int | None:
+    if not isinstance(selected, dict) or selected.get("genome") != key:
+        return None
+    k = selected.get("node")
+    if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k < genome.n_nodes:
+        return None
+    return k
 
 
 def _weights_for(genome: Genome, req: dict) -> tuple[np.ndarray, np.ndarray]:
@@ -42,7 +64,8 @@ def _weights_for(genome: Genome, req: dict) -> tuple[np.ndarray, np.ndarray]:
     return cw, own
 
 
-def network_view(request: Any, selected: Any, uploads: Any, catalog: Catalog, digit: Any = None) -> dict:
+def network_view(request: Any, selected: Any, uploads: Any, catalog: Catalog, digit: Any = None,
+                 node: Any = None) -> dict:
     """The network figure for the weights of ``request`` (see :func:`wann_viz.ui.figures.network_figure`).
 
     For an MNIST genome, ``digit`` (the MNIST panel's digit selector: 0 .. 9 or
@@ -58,15 +81,17 @@ def network_view(request: Any, selected: Any, uploads: Any, catalog: Catalog, di
     if refusal is not None:
         return empty_figure(refusal)
     index = _selected_index(selected, req["genome"], genome)
+    node_index = _selected_node(node, req["genome"], genome)
     digit_key = digit if isinstance(digit, (str, int)) and not isinstance(digit, bool) else None
     # A class looks at the same few genomes and weights: each figure is built once.
     key = ("figure", req["genome"], req["base"], None if req["base"] == "tuned" else req["weight"],
-           tuple(sorted(req["edits"].items())), tuple(req["off"]), index, str(digit_key))
+           tuple(sorted(req["edits"].items())), tuple(req["off"]), index, str(digit_key), node_index)
 
     def build() -> dict:
         weights, own = _weights_for(genome, req)
         return network_figure(genome, weights, selected_edge=index, own_weight=own, uirevision=req["genome"],
-                              highlight=network_highlight(genome, digit))
+                              highlight=network_highlight(genome, digit),
+                              knocked_nodes=knocked_nodes(genome, req["off"]), selected_node=node_index)
 
     return results.get_or_compute(key, build)
 
@@ -98,6 +123,44 @@ def select_edge(click_data: Any, request: Any, uploads: Any, catalog: Catalog) -
         return no_update
     k = int(match.group(1))
     return k if k < genome.n_connections else no_update
+
+
+def select_node(click_data: Any, request: Any, uploads: Any, catalog: Catalog) -> Any:
+    """A click on a node -> the selected-node store ``{"genome", "node"}`` (else ``no_update``)."""
+    try:
+        match = _NODE_RE.match(click_data["points"][0]["customdata"])
+    except (TypeError, KeyError, IndexError):
+        return no_update
+    if match is None or not isinstance(request, dict):
+        return no_update
+    try:
+        req, genome = normalize_request(request, catalog, uploads)
+    except (RequestError, GenomeError):
+        return no_update
+    k = int(match.group(1))
+    return {"genome": req["genome"], "node": k} if k < genome.n_nodes else no_update
+
+
+def node_panel(selected: Any, request: Any, uploads: Any, catalog: Catalog) -> tuple[Any, bool]:
+    """Text about the node chosen for a knockout, and whether its button is disabled."""
+    none = (html.Span("No node selected. Click a node in the network."), True)
+    if not isinstance(request, dict):
+        return none
+    try:
+        req, genome = normalize_request(request, catalog, uploads)
+    except (RequestError, GenomeError):
+        return none
+    node = _selected_node(selected, req["genome"], genome)
+    if node is None:
+        return none
+    label = display_label(genome, node)
+    ks = outgoing(genome, [node]).tolist()
+    if not ks:
+        why = "an output: it feeds nothing" if node in genome.output_nodes else "it feeds nothing"
+        return html.Span([html.Strong(label), f" ({why}; knock out the connections into it instead)."]), True
+    state = "knocked out" if all(k in req["off"] for k in ks) else f"feeds {len(ks)} connection" + \
+        ("s" if len(ks) != 1 else "")
+    return html.Span([html.Strong(label), f": {state}."], id="node-info-text"), False
 
 
 def pick_edge(index: Any, request: Any, uploads: Any, catalog: Catalog) -> tuple[Any, Any]:
@@ -156,7 +219,7 @@ def edge_panel(selected: Any, request: Any, uploads: Any, catalog: Catalog) -> t
 
 
 def edit_weights(action: str, value: Any, selected: Any, store: Any, meta: Any, catalog: Catalog,
-                 uploads: Any) -> tuple[Any, Any]:
+                 uploads: Any, node: Any = None) -> tuple[Any, Any]:
     """Apply an edge action to the weights store.
 
     Args:
@@ -164,6 +227,7 @@ def edit_weights(action: str, value: Any, selected: Any, store: Any, meta: Any, 
         value: the weight box's value.
         selected: the selected-edge store.
         store: the weights store.
+        node: the selected-node store (for ``"knock-node"``: every connection leaving the node).
         meta: the genome meta store.
 
     Returns:
@@ -194,6 +258,19 @@ def edit_weights(action: str, value: Any, selected: Any, store: Any, meta: Any, 
         if genome.tuned_weights is None:
             return no_update, html.Div("This genome has no tuned weights.", className="error")
         return new("tuned", {}), "Tuned weights loaded."
+    if action == "knock-node":
+        n = _selected_node(node, key, genome)
+        if n is None:
+            return no_update, html.Div("Select a node first: click it in the network.", className="error")
+        ks = outgoing(genome, [n]).tolist()
+        label = display_label(genome, n)
+        if not ks:
+            return no_update, html.Div(f"{label} feeds nothing, so there is nothing to knock out; knock out the "
+                                       "connections into it instead.", className="error")
+        if all(j in off for j in ks):
+            return new(off=[j for j in off if j not in ks]), f"{label} is back: its {len(ks)} connections carry again."
+        return new(off=sorted(set(off) | set(ks))), f"{label} knocked out: its {len(ks)} outgoing connections " \
+            "carry nothing."
     k = _selected_index(selected, key, genome)
     if k is None:
         return no_update, html.Div("Select a connection first: click its dot in the network.", className="error")
@@ -243,9 +320,19 @@ def register(app, catalog: Catalog) -> None:
 
     @app.callback(Output("network-graph", "figure"),
                   Input("figure-request", "data"), Input("selected-edge", "data"), Input("mnist-digit", "value"),
-                  State("uploads-store", "data"), prevent_initial_call=True)
-    def _network(request, selected, digit, uploads):
-        return network_view(request, selected, uploads, catalog, digit)
+                  Input("selected-node", "data"), State("uploads-store", "data"), prevent_initial_call=True)
+    def _network(request, selected, digit, node, uploads):
+        return network_view(request, selected, uploads, catalog, digit, node)
+
+    @app.callback(Output("selected-node", "data"), Input("network-graph", "clickData"),
+                  State("figure-request", "data"), State("uploads-store", "data"), prevent_initial_call=True)
+    def _click_node(click, request, uploads):
+        return select_node(click, request, uploads, catalog)
+
+    @app.callback(Output("node-info", "children"), Output({"type": "edge-action", "action": "knock-node"}, "disabled"),
+                  Input("selected-node", "data"), Input("figure-request", "data"), State("uploads-store", "data"))
+    def _node_panel(node, request, uploads):
+        return node_panel(node, request, uploads, catalog)
 
     @app.callback(Output("edge-picker", "value", allow_duplicate=True), Input("network-graph", "clickData"),
                   State("figure-request", "data"), State("uploads-store", "data"), prevent_initial_call=True)
@@ -273,8 +360,9 @@ def register(app, catalog: Catalog) -> None:
     @app.callback(Output("weights-store", "data", allow_duplicate=True), Output("weights-message", "children"),
                   Input({"type": "edge-action", "action": ALL}, "n_clicks"), Input("edge-weight", "n_submit"),
                   State("edge-weight", "value"), State("selected-edge", "data"), State("weights-store", "data"),
-                  State("genome-meta", "data"), State("uploads-store", "data"), prevent_initial_call=True)
-    def _edit(_clicks, _submit, value, selected, store, meta, uploads):
+                  State("genome-meta", "data"), State("uploads-store", "data"), State("selected-node", "data"),
+                  prevent_initial_call=True)
+    def _edit(_clicks, _submit, value, selected, store, meta, uploads, node):
         trigger = ctx.triggered_id
         if trigger == "edge-weight":
             action = "set"
@@ -284,7 +372,7 @@ def register(app, catalog: Catalog) -> None:
             return no_update, no_update
         if not ctx.triggered or not ctx.triggered[0].get("value"):
             return no_update, no_update  # buttons re-rendered with n_clicks None
-        return edit_weights(action, value, selected, store, meta, catalog, uploads)
+        return edit_weights(action, value, selected, store, meta, catalog, uploads, node)
 
     @app.callback(Output("weights-summary", "children"),
                   Output({"type": "edge-action", "action": "tuned"}, "disabled"),

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..genome import Genome, GenomeError, load_genome
 from ..tasks.registry import find_spec, task_names
+from .run_store import RunStore, is_run_key
 from .short_links import ViewStore
 from .uploads import UPLOAD_PREFIX, UploadStore
 
@@ -86,8 +87,9 @@ class Catalog:
     """
 
     def __init__(self, folder: str | Path | None = None, uploads: UploadStore | None = None,
-                 views: ViewStore | None = None):
+                 views: ViewStore | None = None, runs: RunStore | None = None):
         self.folder = Path(folder) if folder is not None else DEFAULT_GENOME_DIR
+        self.runs = runs if runs is not None else RunStore()
         self.uploads = uploads if uploads is not None else UploadStore()
         self.views = views if views is not None else ViewStore(self.uploads.folder / "views")
         entries: dict[str, CatalogEntry] = {}
@@ -107,10 +109,25 @@ class Catalog:
         self.errors = errors
 
     def __contains__(self, key: object) -> bool:
-        return key in self._entries
+        return key in self._entries or self._run_entry(key) is not None
 
     def __getitem__(self, key: str) -> CatalogEntry:
-        return self._entries[key]
+        """A saved genome, or a search run's saved generation (``run:<name>:<generation>``)."""
+        if key in self._entries:
+            return self._entries[key]
+        entry = self._run_entry(key)
+        if entry is None:
+            raise KeyError(key)
+        return entry
+
+    def _run_entry(self, key: object) -> CatalogEntry | None:
+        if not is_run_key(key):
+            return None
+        try:
+            genome = self.runs.genome(key)
+        except GenomeError:
+            return None
+        return CatalogEntry(key, self.runs.path(key.split(":")[1]) or self.folder, genome)
 
     def keys(self) -> list[str]:
         return list(self._entries)
@@ -203,8 +220,10 @@ def resolve_genome(catalog: Catalog, key: Any, uploads: Any) -> Genome:
     """
     if not isinstance(key, str) or not key or len(key) > MAX_KEY_CHARS:
         raise GenomeError("no genome is selected")
-    if key in catalog:
+    if key in catalog._entries:
         return catalog[key].genome
+    if is_run_key(key):
+        return catalog.runs.genome(key)  # its own message when the run or generation is missing
     if not key.startswith(UPLOAD_PREFIX):
         raise GenomeError(f"unknown genome {key[:60]!r}")
     credential = uploads.get(key) if isinstance(uploads, dict) else None

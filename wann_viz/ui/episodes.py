@@ -286,8 +286,10 @@ def _pack(e: _Arrays, complete: bool, step_offset: int = 0) -> dict:
     }
 
 
-def run_request(request: Any, catalog: Catalog, uploads: Any = None) -> dict:
+def run_request(request: Any, catalog: Catalog, uploads: Any = None, whole: bool = False) -> dict:
     """Answer an episode request with a payload (never raises for bad input).
+
+    ``whole`` sends the whole episode at once (the compare panel), never a first part.
 
     Returns:
         The payload dict; ``{"error": message, ...}`` for a bad request or
@@ -333,7 +335,7 @@ def run_request(request: Any, catalog: Catalog, uploads: Any = None) -> dict:
     whole = results.get(("episode", head["id"], None))
     if whole is not None:  # the whole episode is known already (a tail computed it)
         return head | _pack(*whole)
-    chunk = spec.first_chunk
+    chunk = None if whole else spec.first_chunk
     max_steps = None if chunk is None or req["start_frame"] + chunk >= spec.max_steps else req["start_frame"] + chunk
     try:
         r, complete = _episode(genome, req, head["id"], max_steps)
@@ -353,6 +355,29 @@ def _episode(genome: Genome, req: dict, eid: str, max_steps: int | None) -> tupl
         return r, max_steps is None or r.steps < max_steps
 
     return results.get_or_compute(("episode", eid, max_steps), compute)
+
+
+def whole_episode(request: Any, catalog: Catalog, uploads: Any = None) -> tuple[_Arrays, Genome, dict]:
+    """The whole episode of a request as arrays, for exports.
+
+    Raises:
+        RequestError: a bad request, a genome that cannot be found, or a task with no episodes here.
+    """
+    try:
+        req, genome = normalize_request(request, catalog, uploads)
+    except GenomeError as exc:
+        raise RequestError(str(exc)) from None
+    spec = find_spec(genome.task)
+    if spec is None or not spec.live:
+        raise RequestError((spec.live_note if spec else "") or NOT_LIVE)
+    refusal = live_refusal(genome)
+    if refusal is not None:
+        raise RequestError(refusal)
+    try:
+        r, _ = _episode(genome, req, episode_id(req), None)
+    except ValueError as exc:
+        raise RequestError(f"cannot run this episode: {exc}") from None
+    return r, genome, req
 
 
 def run_tail(episode: Any, catalog: Catalog, uploads: Any = None) -> dict | None:

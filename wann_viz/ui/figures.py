@@ -199,6 +199,8 @@ def network_figure(
     own_weight: Sequence[bool] | np.ndarray | None = None,
     uirevision: str | None = None,
     highlight: Highlight | None = None,
+    knocked_nodes: Sequence[int] = (),
+    selected_node: int | None = None,
 ) -> dict:
     """The network view: layered layout, nodes by activation, edges by weight.
 
@@ -211,6 +213,9 @@ def network_figure(
         own_weight: (C,) bool, connections with their own (tuned or set) weight.
         uirevision: keeps zoom across updates of the same genome.
         highlight: a part of the network to stand out (the rest greyed), or ``None``.
+        knocked_nodes: nodes knocked out (every connection leaving them off): a red cross
+            on each (trace ``meta`` ``"knocked"``).
+        selected_node: the node chosen for a knockout: an amber ring (``meta`` ``"node-selected"``).
 
     Returns:
         A plotly figure dict ``{"data": [...], "layout": {...}}``.
@@ -342,6 +347,17 @@ def network_figure(
         "text": text, "textposition": text_pos, "textfont": {"size": 11, "color": text_col},
         "hovertext": hover, "hoverinfo": "text", "showlegend": False, "meta": "nodes", "name": "nodes",
     })
+
+    knocked = [int(k) for k in knocked_nodes if 0 <= int(k) < n]
+    if knocked:
+        data.append({"type": "scatter", "mode": "markers", "x": xs[knocked].tolist(), "y": ys[knocked].tolist(),
+                     "marker": {"symbol": "x-thin", "size": 18, "line": {"color": NEGATIVE, "width": 3}},
+                     "hoverinfo": "skip", "showlegend": False, "meta": "knocked", "name": "knocked out"})
+    if selected_node is not None and 0 <= selected_node < n:
+        data.append({"type": "scatter", "mode": "markers", "x": [float(xs[selected_node])],
+                     "y": [float(ys[selected_node])], "hoverinfo": "skip", "showlegend": False,
+                     "marker": {"symbol": "circle-open", "size": 26, "line": {"color": SELECTED, "width": 3}},
+                     "meta": "node-selected", "name": "selected node"})
 
     # Legend: one entry per activation in use, plus the node kinds.
     legend_entries = [("input", INPUT_FILL), ("bias (always 1)", BIAS_FILL)]

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from .catalog import MAX_UPLOAD_BYTES, panel_title, panels
+from .layout_analysis import analysis_section
 from .mnist_panel import ALL as ALL_DIGITS
 from .mnist_panel import N_TEST
 from .url_state import SLIDER_MAX, SLIDER_MIN, WEIGHT_MAX, WEIGHT_MIN
@@ -67,7 +68,7 @@ def _upload_card() -> html.Section:
 
 def _tuning_card() -> html.Section:
     return html.Section(className="card chrome", id="tuning-card", children=[
-        html.H2("Connection weights", className="card-title"),
+        html.H2("Connection weights and knockouts", className="card-title"),
         html.P("Click a connection's dot in the network (or pick it from the list) to select it, then give it "
                "its own weight.", className="hint"),
         _label("Connection", "edge-picker"),
@@ -92,6 +93,14 @@ def _tuning_card() -> html.Section:
                         className="btn"),
             html.Button("Load tuned weights", id={"type": "edge-action", "action": "tuned"}, className="btn primary",
                         title="The genome's individually tuned weights (the paper's 4th condition)"),
+        ]),
+        html.H3("Break it: knock out a node", className="card-subtitle"),
+        html.P("Click a node in the network, then knock it out: every connection leaving it carries nothing. "
+               "Knockouts are part of the link.", className="hint"),
+        html.Div(id="node-info", className="edge-info", children="No node selected."),
+        html.Div(className="row buttons", children=[
+            html.Button("Knock out or restore the node", id={"type": "edge-action", "action": "knock-node"},
+                        className="btn", disabled=True),
         ]),
         html.Div(id="weights-message", className="message", role="status"),
         html.Div(id="weights-summary", className="hint"),
@@ -332,6 +341,7 @@ def build_layout() -> html.Div:
                     id="panel-tabs", value=panels()[0], className="panel-tabs", parent_className="panel-tabs-parent",
                     children=[dcc.Tab(label=panel_title(p), value=p) for p in panels()])),
                 _panel(),
+                analysis_section(),
             ]),
         ]),
         html.Footer(className="app-footer chrome", children=[
@@ -343,6 +353,7 @@ def build_layout() -> html.Div:
         dcc.Store(id="genome-meta"),
         dcc.Store(id="weights-store"),
         dcc.Store(id="selected-edge"),
+        dcc.Store(id="selected-node"),  # {"genome", "node"}: the node chosen for a knockout
         dcc.Store(id="request-store"),
         dcc.Store(id="episode-store"),
         dcc.Store(id="tail-request"),

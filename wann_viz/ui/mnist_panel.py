@@ -20,7 +20,7 @@ import numpy as np
 
 from .. import mnist_eval
 from ..cache import results
-from ..genome import Genome
+from ..genome import Genome, genome_digest
 from ..graph import trace_all_outputs
 from ..nn.images import predictions
 from ..tasks.mnist_data import INPUT_SIDE, N_CLASSES, N_INPUTS, SPLIT_SIZES, load_mnist
@@ -50,19 +50,6 @@ def clear_caches() -> None:
     """Forget every cached result (tests and benchmarks)."""
     for namespace in _NAMESPACES:
         results.clear(namespace)
-
-
-def _digest(genome: Genome) -> str:
-    h = hashlib.sha256()
-    h.update(f"{genome.n_in},{genome.n_out},{genome.n_nodes},{genome.n_connections};".encode())
-    h.update(np.ascontiguousarray(genome.activations, dtype="<i8").tobytes())
-    h.update(np.ascontiguousarray(genome.connections, dtype="<i8").tobytes())
-    return h.hexdigest()[:16]
-
-
-def genome_digest(genome: Genome) -> str:
-    """Content key of what decides a genome's outputs: sizes, activations and connections (16 hex)."""
-    return genome.cached("digest", _digest)
 
 
 def is_mnist(genome: Genome) -> bool:
