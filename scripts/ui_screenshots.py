@@ -67,11 +67,11 @@ def analysis_shots(browser, base: str, out: Path) -> None:
 
     _tab(page, "Weight profile")
     page.get_by_role("button", name="Run profile").click()
-    page.wait_for_function("document.querySelector('#profile-status').innerText === 'done'", timeout=120_000)
+    page.wait_for_function("document.querySelector('#profile-result').innerText === 'done'", timeout=120_000)
     shot("analysis-profile")
     _tab(page, "Four conditions")
     page.get_by_role("button", name="Run the four conditions").click()
-    page.wait_for_selector("#conditions-result", timeout=300_000)
+    page.wait_for_selector("#conditions-values", timeout=300_000)
     shot("analysis-conditions")
     _tab(page, "Evolution")
     page.locator("#run-generation").get_by_text("128", exact=True).wait_for()

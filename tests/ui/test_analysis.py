@@ -266,3 +266,10 @@ def test_the_onnx_export_keeps_the_shared_weight_an_input(catalog):
     x = np.random.default_rng(2).normal(size=(8, 5))
     y = sess.run(None, {"x": x, "shared_weight": np.array(-1.5)})[0]
     assert np.allclose(y, forward(g, x, -1.5)[0], atol=1e-6)
+
+
+def test_a_click_on_the_fitness_curve_picks_the_nearest_saved_generation():
+    marks = {"1": {}, "8": {}, "32": {}, "128": {}}
+    assert ce.clicked_generation({"points": [{"x": 30}]}, marks) == 32
+    assert ce.clicked_generation({"points": [{"x": 90}]}, marks) == 128
+    assert ce.clicked_generation(None, marks) is no_update

@@ -45,7 +45,7 @@ def test_a_profile_runs_to_completion_and_a_click_sets_the_weight(page, live_ser
     page.get_by_role("button", name="Run profile").click()
     page.wait_for_function("() => { const gd = document.querySelector('#profile-graph .js-plotly-plot');"
                            " return gd && gd.data.some(t => t.meta === 'profile'); }", timeout=60_000)
-    assert page.locator("#profile-status").inner_text() == "done"
+    assert page.locator("#profile-result").inner_text() == "done"
     xs = page.evaluate("() => document.querySelector('#profile-graph .js-plotly-plot').data"
                        ".find(t => t.meta === 'profile').x")
     assert len(xs) == 41 and xs[0] == -2 and xs[-1] == 2
@@ -63,7 +63,7 @@ def test_a_profile_runs_to_completion_and_a_click_sets_the_weight(page, live_ser
     page.wait_for_function("window.wannPlayer && window.wannPlayer.state().loads > 0")
     page.locator("#profile-episodes").fill("4")
     page.locator("#profile-episodes").press("Enter")
-    page.wait_for_function("document.querySelector('#profile-status').innerText === 'from the cache'")
+    page.wait_for_function("document.querySelector('#profile-result').innerText === 'from the cache'")
 
 
 def test_clicking_mnist_accuracy_curve_sets_the_weight(page, live_server):
@@ -84,11 +84,11 @@ def test_the_four_conditions_beside_the_paper(page, live_server):
     page.locator("#conditions-episodes").fill("5")
     page.locator("#conditions-episodes").press("Enter")
     page.get_by_role("button", name="Run the four conditions").click()
-    page.wait_for_selector("#conditions-result", timeout=60_000)
-    rows = page.locator("#conditions-result tbody tr")
+    page.wait_for_selector("#conditions-values", timeout=60_000)
+    rows = page.locator("#conditions-values tbody tr")
     assert rows.count() == 4
-    assert page.locator("#conditions-result tr[data-condition='tuned_weights'] td").nth(2).inner_text() == "932 ± 6"
-    assert "(w = " in page.locator("#conditions-result tr[data-condition='tuned_shared_weight']").inner_text()
+    assert page.locator("#conditions-values tr[data-condition='tuned_weights'] td").nth(2).inner_text() == "932 ± 6"
+    assert "(w = " in page.locator("#conditions-values tr[data-condition='tuned_shared_weight']").inner_text()
     bars = page.evaluate("() => document.querySelector('#conditions-graph .js-plotly-plot').data.map(t => t.meta)")
     assert bars == ["ours", "paper"]
 
@@ -224,7 +224,7 @@ def test_profile_csv_after_a_profile(browser, live_server, tmp_path):
         page.locator("#profile-episodes").fill("2")
         page.locator("#profile-episodes").press("Enter")
         page.get_by_role("button", name="Run profile").click()
-        page.wait_for_function("document.querySelector('#profile-status').innerText === 'done'", timeout=60_000)
+        page.wait_for_function("document.querySelector('#profile-result').innerText === 'done'", timeout=60_000)
         open_tab(page, "Export")
         csv_text = _download(page, "Profile (CSV)", tmp_path).read_text()
         lines = csv_text.strip().splitlines()
@@ -243,7 +243,7 @@ def test_a_profile_can_be_cancelled(page, live_server):
     page.wait_for_function("!document.querySelector('#profile-cancel').disabled", timeout=30_000)
     page.get_by_role("button", name="Cancel").first.click()
     page.wait_for_function("!document.querySelector('#profile-run').disabled", timeout=30_000)
-    assert page.locator("#profile-status").inner_text() != "done"
+    assert page.locator("#profile-result").inner_text() != "done"
 
 
 def test_bad_profile_settings_are_explained(page, live_server):

@@ -14,7 +14,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from dash import Input, Output, State, html, no_update
+from dash import Input, Output, State, ctx, html, no_update
 
 from ..genome import GenomeError
 from ..tasks.registry import find_spec
@@ -129,11 +129,10 @@ def profile_view(cached: Any, computed: Any, request: Any, meta: Any) -> tuple[d
         return message_figure(f"Not computed yet: press “Run profile” ({what})."), "not computed yet"
     weight = request.get("weight") if isinstance(request, dict) and request.get("genome") == store["genome"] else None
     score = spec.score if spec else "return"
-    title = "Test accuracy against the shared weight" if score == "accuracy" else ""
+    title = "Test accuracy by shared weight" if score == "accuracy" else "Return by shared weight"
     if store.get("knocked"):
-        title = (title or "Return against the shared weight") + f", {store['knocked']} connections knocked out"
-    fig = profile_figure(rows, score, weight if isinstance(weight, (int, float)) else None, title,
-                         None if score == "accuracy" else n)
+        title += f" ({store['knocked']} connections knocked out)"
+    fig = profile_figure(rows, score, weight if isinstance(weight, (int, float)) else None, title)
     return fig, "from the cache" if store is cached else "done"
 
 
@@ -220,7 +219,7 @@ def conditions_view(cached: Any, computed: Any, meta: Any, uploads: Any, catalog
         caption += f"; {store['knocked']} connections knocked out"
     if paper:
         caption += f". Paper: {spec.title}, the authors' champion" + (f" {spec.paper_note}" if spec.paper_note else "")
-    table = html.Table(className="conditions", id="conditions-result", children=[
+    table = html.Table(className="conditions", id="conditions-values", children=[
         html.Caption(caption), html.Thead(html.Tr(head)), html.Tbody(body)])
     fig = conditions_figure(rows, score)
     return table, fig, "from the cache" if store is cached else "done"
@@ -255,11 +254,14 @@ def register(app, catalog: Catalog, manager) -> None:
     def _run_profile(set_progress, _clicks, meta, weights, choice, episodes, uploads):
         return run_profile(set_progress, meta, weights, choice, episodes, uploads, catalog)
 
-    @app.callback(Output("profile-graph", "figure"), Output("profile-status", "children", allow_duplicate=True),
+    @app.callback(Output("profile-graph", "figure"), Output("profile-result", "children"),
+                  Output("profile-status", "children", allow_duplicate=True),
                   Input("profile-cached", "data"), Input("profile-computed", "data"), Input("request-store", "data"),
                   State("genome-meta", "data"), prevent_initial_call=True)
     def _profile_view(cached, computed, request, meta):
-        return profile_view(cached, computed, request, meta)
+        fig, result = profile_view(cached, computed, request, meta)
+        # A finished job's last progress line would linger: the result line says what is shown.
+        return fig, result, "" if ctx.triggered_id == "profile-computed" else no_update
 
     @app.callback(Output("conditions-cached", "data"), Output("conditions-episodes", "placeholder"),
                   Input("genome-meta", "data"), Input("weights-store", "data"), Input("conditions-episodes", "value"),
@@ -279,11 +281,13 @@ def register(app, catalog: Catalog, manager) -> None:
         return run_conditions(set_progress, meta, weights, episodes, uploads, catalog)
 
     @app.callback(Output("conditions-table", "children"), Output("conditions-graph", "figure"),
+                  Output("conditions-result", "children"),
                   Output("conditions-status", "children", allow_duplicate=True),
                   Input("conditions-cached", "data"), Input("conditions-computed", "data"),
                   State("genome-meta", "data"), State("uploads-store", "data"), prevent_initial_call=True)
     def _conditions_view(cached, computed, meta, uploads):
-        return conditions_view(cached, computed, meta, uploads, catalog)
+        table, fig, result = conditions_view(cached, computed, meta, uploads, catalog)
+        return table, fig, result, "" if ctx.triggered_id == "conditions-computed" else no_update
 
     # Clicking a curve (the profile, or MNIST's accuracy curve and heatmap) sets the weight.
     clientside(app, "pick_weight", Output("weight-input", "value", allow_duplicate=True),

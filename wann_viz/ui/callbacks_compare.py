@@ -106,7 +106,7 @@ def register(app, catalog: Catalog) -> None:
                   Input("request-store", "data"))
     def _placeholders(request):
         w = request.get("weight") if isinstance(request, dict) else None
-        text = f"the weight shown ({format_weight(w)})" if isinstance(w, (int, float)) else "the weight shown"
+        text = f"shown: {format_weight(w)}" if isinstance(w, (int, float)) else "the weight shown"
         return text, text, "the genome shown", "the genome shown"
 
     @app.callback(Output("compare-store", "data"), Output("compare-graph", "figure"),

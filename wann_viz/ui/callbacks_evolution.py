@@ -101,6 +101,16 @@ def choose_generation(name: Any, generation: Any, catalog: Catalog) -> Any:
     return {"key": key} if key in catalog else no_update
 
 
+def clicked_generation(click: Any, marks: Any) -> Any:
+    """A click on the fitness curve -> the nearest saved generation for the scrubber."""
+    try:
+        x = float(click["points"][0]["x"])
+    except (TypeError, KeyError, IndexError, ValueError):
+        return no_update
+    saved = [int(g) for g in (marks or {})]
+    return min(saved, key=lambda g: abs(g - x)) if saved else no_update
+
+
 # ----- a search started from the app ----------------------------------------------------
 
 def _locks() -> Path:
@@ -229,6 +239,11 @@ def register(app, catalog: Catalog, manager) -> None:
                   Input("search-live", "data"))
     def _fitness(name, generation, _live):
         return fitness_view(name, generation, catalog)
+
+    @app.callback(Output("run-generation", "value"), Input("run-fitness", "clickData"),
+                  State("run-generation", "marks"), prevent_initial_call=True)
+    def _click(click, marks):
+        return clicked_generation(click, marks)
 
     @app.callback(Output("run-choice", "data"), Input("run-generation", "value"), State("run-picker", "value"),
                   prevent_initial_call=True)

@@ -155,7 +155,7 @@ def fitness_figure(history: dict, generation: int | None = None, saved: Sequence
     data = [
         {"type": "scatter", "mode": "lines", "x": g.tolist(), "y": best, "name": "best of the generation",
          "line": {"color": POSITIVE, "width": 2.5}, "meta": "best-fitness",
-         "hovertemplate": "generation %{x}: best %{y:.1f}<extra></extra>"},
+         "hovertemplate": "generation %{x}: best %{y:.1f} (click: the nearest saved champion)<extra></extra>"},
         {"type": "scatter", "mode": "lines", "x": g.tolist(), "y": mean, "name": "population mean",
          "line": {"color": MEAN_LINE, "width": 1.5, "dash": "dot"}, "meta": "mean-fitness",
          "hovertemplate": "generation %{x}: mean %{y:.1f}<extra></extra>"},

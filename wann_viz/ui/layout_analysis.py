@@ -24,20 +24,23 @@ def _label(text: str, for_id: str, className: str = "field-label small") -> html
 
 
 def _job_row(prefix: str, run_text: str) -> html.Div:
-    """Run / Cancel buttons, a progress bar and a status line (ids ``<prefix>-run`` etc.)."""
+    """Run / Cancel buttons, a progress bar, the job's progress line (``<prefix>-status``, written by the
+    job) and what the panel shows (``<prefix>-result``: "done", "from the cache", "not computed yet")."""
     return html.Div(className="job-row", children=[
         html.Button(run_text, id=f"{prefix}-run", className="btn primary"),
         html.Button("Cancel", id=f"{prefix}-cancel", className="btn", disabled=True),
         html.Progress(id=f"{prefix}-progress", value="0", max="1", className="job-progress",
                       **{"aria-label": f"{run_text}: progress"}),
         html.Span("", id=f"{prefix}-status", className="job-status", role="status", **{"aria-live": "polite"}),
+        html.Span("", id=f"{prefix}-result", className="job-result", role="status"),
     ])
 
 
 def _profile_tab() -> html.Div:
     return html.Div(className="analysis-pane", id="pane-profile", children=[
         html.P("Mean ± sd of the return (MNIST: test accuracy) at each shared weight, for the genome shown, "
-               "with its knocked-out connections. Click the curve to use that weight.", className="hint"),
+               "with its knocked-out connections; episode i of every weight uses seed i. Click the curve to use "
+               "that weight.", className="hint"),
         html.Div(className="row", children=[
             _label("Weights", "profile-weights"),
             html.Div(className="grow-small", children=dcc.Dropdown(
