@@ -190,3 +190,25 @@ def get_activation(act_id: int) -> Activation:
 def apply(act_id: int, x: np.ndarray) -> np.ndarray:
     """Apply activation ``act_id`` to ``x`` (any shape), returning a new array."""
     return ACTIVATIONS[int(act_id)].fn(np.asarray(x, dtype=float))
+
+
+# Derivatives f'(x), for fine-tuning by gradient (wann_viz.tune_gradient). ``x``: pre-activation,
+# ``y``: f(x), both arrays of one shape. Step is flat almost everywhere (its derivative is 0).
+DERIVATIVES = {
+    1: lambda x, y: np.ones_like(x),
+    2: lambda x, y: np.zeros_like(x),
+    3: lambda x, y: np.pi * np.cos(np.pi * x),
+    4: lambda x, y: -x * y,
+    5: lambda x, y: 1.0 - y * y,
+    6: lambda x, y: y * (1.0 - y),
+    7: lambda x, y: -np.ones_like(x),
+    8: lambda x, y: np.sign(x),
+    9: lambda x, y: (x > 0.0).astype(float),
+    10: lambda x, y: -np.pi * np.sin(np.pi * x),
+    11: lambda x, y: 2.0 * x,
+}
+
+
+def derivative(act_id: int, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """f'(x) of activation ``act_id`` given x and y = f(x) (same shape)."""
+    return DERIVATIVES[int(act_id)](x, y)

@@ -96,7 +96,7 @@ def check_profile(task: str | None, choice: Any, episodes: Any, seed: Any = 0) -
     Raises:
         AnalysisError: with the sentence to show.
     """
-    if choice not in WEIGHT_CHOICES:
+    if not isinstance(choice, str) or choice not in WEIGHT_CHOICES:
         raise AnalysisError("choose which weights to sweep")
     spec = find_spec(task)
     vectorized = bool(spec and spec.vectorized)

@@ -60,7 +60,8 @@ def _genome(meta: Any, weights: Any, uploads: Any, catalog: Catalog):
     if spec is None:
         raise AnalysisError("This genome names no task that runs here.")
     off = weights.get("off") if isinstance(weights, dict) and weights.get("genome") == key else []
-    return key, knocked(genome, off), len(off or [])
+    shown = knocked(genome, off)
+    return key, shown, genome.n_connections - shown.n_connections
 
 
 def _tag(key: str, digest_key: tuple) -> dict:
@@ -190,7 +191,7 @@ def conditions_view(cached: Any, computed: Any, meta: Any, uploads: Any, catalog
                 message_figure("Not computed yet."), "not computed yet")
     score = spec.score if spec else "return"
     try:
-        genome = resolve_genome(catalog, store["genome"], uploads)
+        genome = resolve_genome(catalog, store.get("genome"), uploads)
         authors = _is_authors(genome)
     except GenomeError:
         authors = False

@@ -14,6 +14,7 @@ server at once (lock files beside the app's runs, so every worker process sees t
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
 import secrets
@@ -107,7 +108,9 @@ def clicked_generation(click: Any, marks: Any) -> Any:
         x = float(click["points"][0]["x"])
     except (TypeError, KeyError, IndexError, ValueError):
         return no_update
-    saved = [int(g) for g in (marks or {})]
+    if not isinstance(marks, dict) or not math.isfinite(x):
+        return no_update
+    saved = [int(g) for g in marks if str(g).isdigit()]
     return min(saved, key=lambda g: abs(g - x)) if saved else no_update
 
 
@@ -178,7 +181,7 @@ def _prune_app_runs(keep: int = KEEP_APP_RUNS) -> None:
 
 def run_app_search(set_progress: Callable | None, meta: Any, population: Any, generations: Any, session: Any,
                    seconds: float = SEARCH_SECONDS) -> tuple[Any, Any]:
-    """The background job: run a small search; ``(search-result store, message)``."""
+    """The background job: run a small search; ``(search-done store, message)``."""
     from ..search.config import SettingsError, load_settings
     from ..search.runner import RunFolderError, run_search
 
@@ -217,7 +220,7 @@ def run_app_search(set_progress: Callable | None, meta: Any, population: Any, ge
 
 def register(app, catalog: Catalog, manager) -> None:
     @app.callback(Output("run-picker", "options"), Output("run-picker", "value"),
-                  Input("run-refresh", "n_clicks"), Input("search-result", "data"), Input("search-live", "data"),
+                  Input("run-refresh", "n_clicks"), Input("search-done", "data"), Input("search-live", "data"),
                   State("run-picker", "value"))
     def _runs(_n, result, live, current):
         options = run_options(catalog)
@@ -250,7 +253,7 @@ def register(app, catalog: Catalog, manager) -> None:
     def _choose(generation, name):
         return choose_generation(name, generation, catalog)
 
-    @app.callback(Output("search-result", "data"), Output("search-message", "children"),
+    @app.callback(Output("search-done", "data"), Output("search-message", "children"),
                   Input("search-run", "n_clicks"), State("genome-meta", "data"), State("search-population", "value"),
                   State("search-generations", "value"), State("search-session", "data"), background=True,
                   manager=manager, interval=500, prevent_initial_call=True,

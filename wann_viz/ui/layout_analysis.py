@@ -182,7 +182,7 @@ def analysis_section() -> html.Section:
         dcc.Store(id="conditions-cached"), dcc.Store(id="conditions-computed"),
         dcc.Store(id="run-choice"),  # {"key": "run:<name>:<generation>"}: the scrubber's pick
         dcc.Store(id="search-session", storage_type="session"),  # this tab's id (one search at a time)
-        dcc.Store(id="search-result"),
+        dcc.Store(id="search-done"),  # {"run"}: the search that finished
         dcc.Store(id="search-live"),  # {"run", "generation"}: the running search's progress
         dcc.Store(id="compare-store"),
         dcc.Store(id="compare-sink"),
