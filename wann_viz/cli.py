@@ -20,6 +20,7 @@ COMMANDS: list[str] = [
     "wann_viz.cli:add_evaluate_command",
     "wann_viz.search.cli:add_search_command",
     "wann_viz.cli:add_tune_command",
+    "wann_viz.reproduce:add_reproduce_command",
     "wann_viz.export.cli:add_export_command",
 ]
 
@@ -28,6 +29,7 @@ CONDITION_LABELS = {
     "random_shared_weight": "random shared weight",
     "tuned_shared_weight": "tuned shared weight",
     "tuned_weights": "tuned weights",
+    "ensemble": "ensemble of six weights",
 }
 
 
@@ -198,6 +200,14 @@ def add_tune_command(subparsers) -> None:
     p.add_argument("--sigma", type=float, default=0.5, help="initial step size (0.5)")
     p.add_argument("--start-weight", type=float, default=None, help="start (default: the best shared weight)")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint beside --out")
+    p.add_argument("--method", choices=("auto", "cma", "gradient"), default="auto",
+                   help="cma (episodes), gradient (backpropagation; tasks with labelled data, MNIST); "
+                        "auto picks gradient where the task offers labelled data (auto)")
+    p.add_argument("--processes", type=positive_int, default=None,
+                   help="cma: worker processes for a Gym task's episodes (default: one lock-step batch here)")
+    p.add_argument("--steps", type=positive_int, default=3000, help="gradient steps (3000)")
+    p.add_argument("--lr", type=float, default=0.01, help="gradient: Adam's step size (0.01)")
+    p.add_argument("--batch", type=positive_int, default=500, help="gradient: images per step (500)")
     p.set_defaults(run=run_tune)
 
 
@@ -211,8 +221,17 @@ def run_tune(args) -> int:
     if found is None:
         return 2
     genome, task = found
+    from .tasks.registry import make_task
+
+    data = make_task(task).supervised_data("train") if args.method != "cma" else None
+    if args.method == "gradient" and data is None:
+        print(f"error: {task} has no labelled data to tune by gradient; use --method cma", file=sys.stderr)
+        return 2
+    if data is not None:
+        return _run_gradient_tune(args, genome, task, data)
     settings = default_settings(genome, task) | {"generations": args.generations, "episodes": args.episodes,
-                                                 "seed": args.seed, "popsize": args.popsize, "sigma0": args.sigma}
+                                                 "seed": args.seed, "popsize": args.popsize, "sigma0": args.sigma,
+                                                 "processes": args.processes}
     if args.start_weight is not None:
         settings["start_weight"] = float(args.start_weight)
     out = Path(args.out)
@@ -236,6 +255,37 @@ def run_tune(args) -> int:
     return 0
 
 
+def _run_gradient_tune(args, genome, task: str, data) -> int:
+    from pathlib import Path
+
+    from .genome import save_genome
+    from .tasks.registry import make_task
+    from .tune_gradient import accuracy, default_settings, tune_supervised
+
+    settings = default_settings(genome, task) | {"steps": args.steps, "lr": args.lr, "batch": args.batch,
+                                                 "seed": args.seed}
+    if args.start_weight is not None:
+        settings["start_weight"] = float(args.start_weight)
+    out = Path(args.out)
+    bar = ProgressBar(f"tune {task} (gradient)")
+    bar.unit = "steps"
+    test = make_task(task).supervised_data("test")
+    start = time.monotonic()
+
+    try:
+        tuned = tune_supervised(genome, data[0], data[1], settings, out.parent / (out.stem + ".tune"),
+                                resume=args.resume, progress=lambda r: bar(r["step"], r["steps"]),
+                                score=lambda w: accuracy(genome, test[0], test[1], w))
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    save_genome(tuned, out)
+    print(f"test accuracy with the tuned weights {100 * tuned.extra['tuned_weights_score']['mean']:.1f}% after "
+          f"{settings['steps']} steps ({time.monotonic() - start:.0f} s) -> {out}")
+    print(f"check it: python -m wann_viz evaluate {out}")
+    return 0
+
+
 def _fmt(mean, sd, digits: int = 1) -> str:
     if mean is None:
         return "n/a"
@@ -248,30 +298,39 @@ def format_report(genome, task: str, result: dict, episodes: int, seed: int, max
 
     spec = get_spec(task)
     paper = spec.paper_results
+    scale = 100.0 if spec.score == "accuracy" else 1.0  # accuracies print in percent, as the paper's
+
+    def scaled(v):
+        return None if v is None else v * scale
+
+    what = "all 10,000 test images per condition" if spec.score == "accuracy" else \
+        f"{episodes} episodes per condition, seeds {seed}..{seed + episodes - 1}"
     lines = [
-        f"{genome.name or 'genome'}  (task {task}; {episodes} episodes per condition, seeds {seed}..{seed + episodes - 1}"
+        f"{genome.name or 'genome'}  (task {task}; {what}"
         + (f"; episodes cut at {max_steps} steps" if max_steps else "") + ")",
         "",
         f"{'condition':<26}{'this run':>22}   {'paper (WANN)':>14}",
     ]
-    for name in ("random_weights", "random_shared_weight", "tuned_shared_weight", "tuned_weights"):
+    names = ("random_weights", "random_shared_weight", "tuned_shared_weight", "tuned_weights")
+    for name in names + (("ensemble",) if "ensemble" in result["conditions"] else ()):
         c = result["conditions"].get(name, {"mean": None, "sd": None})
-        ours = _fmt(c.get("mean"), c.get("sd"))
+        ours = _fmt(scaled(c.get("mean")), scaled(c.get("sd")))
         if name == "tuned_shared_weight" and c.get("weight") is not None:
             ours += f" (w={c['weight']:+.2f})"
         p = paper.get(name)
-        lines.append(f"{CONDITION_LABELS[name]:<26}{ours:>22}   {(_fmt(*p, digits=0) if p else '-'):>14}")
+        lines.append(f"{CONDITION_LABELS[name]:<26}{ours:>22}   {(_fmt(*p, digits=0 if scale == 1 else 1) if p else '-'):>14}")
     if spec.paper_note:
         lines.append(spec.paper_note)
     profile = result.get("profile") or []
     if profile:
         means = [p["mean"] for p in profile]
         lo, hi = min(means), max(means)
-        lines += ["", f"Profile: mean ± sd return against the shared weight ({episodes} episodes each)",
+        measure = "test accuracy (%)" if spec.score == "accuracy" else f"return ({episodes} episodes each)"
+        lines += ["", f"Profile: mean ± sd {measure} against the shared weight",
                   f"{'weight':>8}{'mean':>10}{'sd':>9}"]
         for p in profile:
             bar = int(round(20 * (p["mean"] - lo) / (hi - lo))) if hi > lo else 20
-            lines.append(f"{p['weight']:>+8.2f}{p['mean']:>10.1f}{p['sd']:>9.1f}  {'#' * bar}")
+            lines.append(f"{p['weight']:>+8.2f}{p['mean'] * scale:>10.1f}{p['sd'] * scale:>9.1f}  {'#' * bar}")
     return "\n".join(lines)
 
 

@@ -42,7 +42,7 @@ def default_settings(genome: Genome, task: str) -> dict:
     """The settings of a tuning run (all JSON)."""
     w0 = genome.best_shared_weight if genome.best_shared_weight is not None else 1.0
     return {"task": task, "generations": 100, "episodes": 8, "seed": 0, "sigma0": 0.5, "popsize": None,
-            "start_weight": float(w0), "max_steps": None}
+            "start_weight": float(w0), "max_steps": None, "processes": None}
 
 
 def _strategy(settings: dict, n: int):
@@ -61,16 +61,26 @@ def training_seeds(settings: dict) -> np.ndarray:
 
 
 def evaluate_weights(genome: Genome, task: str, candidates: np.ndarray, seeds: np.ndarray,
-                     max_steps: int | None = None) -> np.ndarray:
-    """Mean return of each candidate (P, C) over the episodes ``seeds`` (E,): (P,) float64."""
+                     max_steps: int | None = None, processes: int | None = None) -> np.ndarray:
+    """Mean return of each candidate (P, C) over the episodes ``seeds`` (E,): (P,) float64.
+
+    ``processes`` > 1 spreads a Gym task's episodes over a process pool
+    (:func:`wann_viz.evaluate.run_episodes`); otherwise all run in one lock-step batch here.
+    """
     p, e = candidates.shape[0], len(seeds)
+    if processes is not None and processes > 1:
+        from .evaluate import run_episodes
+
+        returns = run_episodes(genome, task, np.tile(seeds, p), connection_weights=np.repeat(candidates, e, axis=0),
+                               max_steps=max_steps, processes=processes)
+        return returns.reshape(p, e).mean(axis=1)
     res = rollout(genome, task, np.tile(seeds, p), connection_weights=np.repeat(candidates, e, axis=0),
                   max_steps=max_steps, record=False, engine="batch")
     return res.returns.reshape(p, e).mean(axis=1)
 
 
 def tune(genome: Genome, settings: dict, folder: str | Path | None = None, *, resume: bool = False,
-         progress: Callable[[dict], None] | None = None) -> Genome:
+         progress: Callable[[dict], None] | None = None, time_limit: float | None = None) -> Genome:
     """Tune one weight per connection.
 
     Args:
@@ -79,6 +89,8 @@ def tune(genome: Genome, settings: dict, folder: str | Path | None = None, *, re
         folder: where the checkpoint goes (after every generation); ``None`` keeps none.
         resume: continue the run whose checkpoint is in ``folder``.
         progress: called after each generation with ``{"generation", "generations", "best", "mean", "seconds"}``.
+        time_limit: seconds after which no new generation starts (the app's bounded job); the
+            generations done are recorded in ``extra["tuning"]``.
 
     Returns:
         ``genome`` with ``tuned_weights`` (the best candidate seen) and ``extra["tuning"]``.
@@ -114,10 +126,14 @@ def tune(genome: Genome, settings: dict, folder: str | Path | None = None, *, re
         generation(g, lambda xs, row=row: np.array(row))
 
     def run_episodes(xs: np.ndarray) -> np.ndarray:
-        f = evaluate_weights(genome, settings["task"], xs, seeds, settings.get("max_steps"))
+        f = evaluate_weights(genome, settings["task"], xs, seeds, settings.get("max_steps"),
+                             settings.get("processes"))
         return np.where(np.isfinite(f), f, -1e9)
 
+    started = time.perf_counter()
     for g in range(len(told), int(settings["generations"])):
+        if time_limit is not None and time.perf_counter() - started > time_limit:
+            break
         t0 = time.perf_counter()
         f = generation(g, run_episodes)
         told.append([float(v) for v in f])

@@ -94,10 +94,15 @@ class _Graph:
         return loss, np.where(np.isfinite(grad), grad, 0.0)
 
 
+def accuracy(genome: Genome, inputs: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> float:
+    """Fraction of ``inputs`` (N, n_in) whose largest output is the label (N,), at connection weights (C,)."""
+    return float((_Graph(genome).outputs(inputs, np.asarray(weights, float)).argmax(axis=1) == labels).mean())
+
+
 def tune_supervised(genome: Genome, inputs: np.ndarray, labels: np.ndarray, settings: dict,
                     folder: str | Path | None = None, *, resume: bool = False,
                     progress: Callable[[dict], None] | None = None,
-                    score: Callable[[np.ndarray], float] | None = None) -> Genome:
+                    score: Callable[[np.ndarray], float] | None = None, time_limit: float | None = None) -> Genome:
     """Train one weight per connection by minibatch Adam on softmax cross-entropy.
 
     Args:
@@ -106,6 +111,7 @@ def tune_supervised(genome: Genome, inputs: np.ndarray, labels: np.ndarray, sett
         folder: where the checkpoint goes; ``None`` keeps none.
         progress: called every 50 steps and at the end with ``{"step", "steps", "loss", "seconds"}``.
         score: optional ``weights (C,) -> float`` recorded at the end (e.g. test accuracy).
+        time_limit: seconds after which training stops (the app's bounded job).
 
     Returns:
         ``genome`` with ``tuned_weights`` and ``extra["tuning"]`` (settings, loss history, method).
@@ -131,6 +137,8 @@ def tune_supervised(genome: Genome, inputs: np.ndarray, labels: np.ndarray, sett
     t0 = time.perf_counter()
     total = int(settings["steps"])
     while step < total:
+        if time_limit is not None and time.perf_counter() - t0 > time_limit:
+            break
         idx = rng.integers(0, len(labels), batch)
         loss, g = graph.loss_and_grad(inputs[idx], labels[idx], w)
         g = g + l2 * w
@@ -144,15 +152,18 @@ def tune_supervised(genome: Genome, inputs: np.ndarray, labels: np.ndarray, sett
             history["loss"].append(loss)
             if progress is not None:
                 progress({"step": step, "steps": total, "loss": loss, "seconds": time.perf_counter() - t0})
-        if folder is not None and (step % int(settings["checkpoint_every"]) == 0 or step == total):
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp = folder / (CHECKPOINT + ".tmp")
-            tmp.write_text(json.dumps({"format": FORMAT, "version": 1, "settings": settings, "step": step,
-                                       "w": w.tolist(), "m": m.tolist(), "v": v.tolist(), "history": history}))
-            tmp.replace(folder / CHECKPOINT)
+        if step % int(settings["checkpoint_every"]) == 0 or step == total:
+            if folder is not None:
+                folder.mkdir(parents=True, exist_ok=True)
+                tmp = folder / (CHECKPOINT + ".tmp")
+                tmp.write_text(json.dumps({"format": FORMAT, "version": 1, "settings": settings, "step": step,
+                                           "w": w.tolist(), "m": m.tolist(), "v": v.tolist(), "history": history}))
+                tmp.replace(folder / CHECKPOINT)
+            # Batches restart from (seed, step) here, with or without a checkpoint, so a resumed run
+            # draws what the uninterrupted one would.
             rng = np.random.default_rng([int(settings["seed"]), step])
     extra = json.loads(json.dumps(dict(genome.extra or {}), default=lambda o: dict(o)))
-    extra["tuning"] = {"settings": settings, "history": history,
+    extra["tuning"] = {"settings": settings, "history": history, "steps_done": step,
                        "method": "minibatch Adam on softmax cross-entropy (backpropagation, numpy)"}
     if score is not None:
         s = float(score(w))

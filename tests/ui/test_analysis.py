@@ -273,3 +273,31 @@ def test_a_click_on_the_fitness_curve_picks_the_nearest_saved_generation():
     assert ce.clicked_generation({"points": [{"x": 30}]}, marks) == 32
     assert ce.clicked_generation({"points": [{"x": 90}]}, marks) == 128
     assert ce.clicked_generation(None, marks) is no_update
+
+
+# ----- fine-tuning from the app -----------------------------------------------------------
+
+def test_tuning_from_the_app_keeps_the_genome_for_this_browser_and_opens_it(catalog):
+    from wann_viz.ui import callbacks_genome as cg
+    from wann_viz.ui import callbacks_tune as ct
+
+    progress = Progress()
+    done, message, fig = ct.run_app_tune(progress, meta(), "3", "2", {}, catalog)
+    assert "Tuned" in message.children and [int(c[0]) for c in progress.calls] == [1, 2, 3]
+    assert fig["data"][0]["meta"] == "tune-best" and len(fig["data"][0]["x"]) == 3
+    out = cg.select_genome("tune-done", catalog=catalog, uploads={}, meta=meta(), tuned=done)
+    assert out["picker"] == done["key"] and out["weights"]["base"] == "tuned"
+    tuned = catalog.uploads.genome(done["key"], {"secret": done["secret"]})
+    assert tuned.tuned_weights is not None and "(tuned here)" in tuned.name
+    assert tuned.extra["tuning"]["method"].startswith("pycma")
+    with pytest.raises(analysis.AnalysisError, match="Generations"):
+        ct.check_tune(meta(), "400", "2")
+
+
+def test_mnist_tunes_by_gradient_in_the_app(catalog):
+    from wann_viz.ui import callbacks_tune as ct
+
+    done, message, fig = ct.run_app_tune(None, meta("mnist-evolved", "mnist"), "2", "", {}, catalog)
+    assert "test accuracy" in message.children and fig["data"][0]["meta"] == "tune-loss"
+    tuned = catalog.uploads.genome(done["key"], {"secret": done["secret"]})
+    assert tuned.extra["tuning"]["steps_done"] == 200

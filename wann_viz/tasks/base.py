@@ -210,6 +210,11 @@ class Task(ABC):
         """
         return None
 
+    def supervised_data(self, split: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """Labelled data for fine-tuning by gradient: ``(inputs (N, n_in), labels (N,) int)`` of
+        ``split`` ("train" or "test"), or ``None`` (the default: the task is scored by episodes)."""
+        return None
+
     def conditions(self, genome, weights: Sequence[float] | None, n_episodes: int, seed: int,
                    progress: Callable[[int, int], None] | None) -> dict | None:
         """The paper's four conditions computed the task's own way, or ``None`` (run episodes)."""

@@ -174,6 +174,11 @@ class MnistTask(Task):
         ``n_episodes`` and ``seed`` are not used: every weight classifies all test images."""
         return mnist_eval.accuracy_profile(genome, weights, progress=progress)
 
+    def supervised_data(self, split: str):
+        """The 16x16 deskewed inputs (N, 256) and labels (N,) of ``split``."""
+        _, inputs, labels = load_mnist(split)
+        return inputs, labels
+
     def conditions(self, genome, weights, n_episodes, seed, progress) -> dict:
         """Test accuracy under the paper's conditions (``n_episodes`` is not used:
         every condition classifies all 10,000 test images)."""

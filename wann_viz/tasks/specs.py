@@ -69,6 +69,10 @@ class TaskSpec:
         listed: the explorer gives the task a panel (a variant of another task may not need one).
         score: what a profile and the conditions measure: ``"return"`` (episode return) or
             ``"accuracy"`` (a fraction in [0, 1], shown in percent).
+        code_results: figures measured with the authors' own code on their champion,
+            condition -> text (quoted by ``python -m wann_viz reproduce``; not re-run here).
+        variant_of: the task this one is a variant of (``biped-v2`` of ``biped``): the
+            reproduction report measures a genome of that task on its variants too.
     """
 
     name: str
@@ -94,6 +98,8 @@ class TaskSpec:
     file_hints: tuple[str, ...] = ()
     listed: bool = True
     score: str = "return"
+    code_results: Mapping = field(default_factory=dict)
+    variant_of: str | None = None
 
     def __post_init__(self):
         if not self.name or not self.name.replace("_", "").replace("-", "").isalnum():
@@ -113,6 +119,7 @@ class TaskSpec:
         object.__setattr__(self, "default_weights", tuple(float(w) for w in self.default_weights))
         object.__setattr__(self, "search_settings", _frozen(self.search_settings))
         object.__setattr__(self, "paper_results", _frozen(self.paper_results))
+        object.__setattr__(self, "code_results", _frozen(self.code_results))
         if not self.panel_title:
             object.__setattr__(self, "panel_title", self.title)
 
@@ -140,6 +147,9 @@ BUILTIN_SPECS: tuple[TaskSpec, ...] = (
         paper_results={"random_weights": (57, 121), "random_shared_weight": (515, 58),
                        "tuned_shared_weight": (723, 16), "tuned_weights": (932, 6)},
         file_hints=("swing", "cartpole"),
+        code_results={"random_shared_weight": "519 ± 241 (100 episodes)",
+                      "tuned_shared_weight": "630 ± 147 at w = −1.5 (100 episodes); 727 at w = −1 (20 episodes)",
+                      "tuned_weights": "932 ± 6 (their tuned weights)"},
     ),
     TaskSpec(
         "biped", "BipedalWalker", _BIPED_INPUTS, ("hip_1", "knee_1", "hip_2", "knee_2"), 1600,
@@ -149,6 +159,8 @@ BUILTIN_SPECS: tuple[TaskSpec, ...] = (
                        "tuned_shared_weight": (261, 58), "tuned_weights": (332, 1)},
         paper_note="(paper: BipedalWalker-v2; this run: Gymnasium BipedalWalker-v3)",
         file_hints=("biped", "walker"),
+        code_results={"tuned_shared_weight": "284 at w = −2, 272 at w = −1.5 (Gymnasium v3, 8 episodes each)",
+                      "tuned_weights": "332 ± 1 (their tuned weights)"},
     ),
     TaskSpec(
         "biped-v2", "BipedalWalker (gym v2 lidar)", _BIPED_INPUTS, ("hip_1", "knee_1", "hip_2", "knee_2"), 1600,
@@ -157,6 +169,8 @@ BUILTIN_SPECS: tuple[TaskSpec, ...] = (
         paper_results={"random_weights": (-46, 54), "random_shared_weight": (51, 108),
                        "tuned_shared_weight": (261, 58), "tuned_weights": (332, 1)},
         paper_note="(paper: BipedalWalker-v2; this run: Gymnasium BipedalWalker-v3 with v2's lidar)",
+        variant_of="biped",
+        code_results={"tuned_weights": "332 ± 1 (their tuned weights)"},
     ),
     TaskSpec(
         "carracing", "CarRacing", tuple(f"latent{i:02d}" for i in range(1, 17)), ("steer", "gas", "brakes"), 1000,
@@ -181,7 +195,7 @@ BUILTIN_SPECS: tuple[TaskSpec, ...] = (
         panel=DIGITS_PANEL, default_weights=FINE_WEIGHTS, search_options=("batch_size",), score="accuracy",
         # Test accuracy in percent; the paper gives no random-weights figure.
         paper_results={"random_shared_weight": (82.0, 18.7), "tuned_shared_weight": (91.9, None),
-                       "tuned_weights": (94.2, None)},
+                       "tuned_weights": (94.2, None), "ensemble": (91.6, None)},
         paper_note="(paper figures are test accuracy in percent)",
         live_note=(
             "A classifier has no episode to animate: the MNIST panel shows which pixels reach each digit, the "

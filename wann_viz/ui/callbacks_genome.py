@@ -116,12 +116,13 @@ def root_class(kind: str, hide=(), mode=None) -> str:
 def select_genome(trigger: str | None, *, catalog: Catalog, pathname: Any = None, search: Any = None,
                   picker: Any = None, panel: Any = None, upload_contents: Any = None,
                   upload_filename: Any = None, upload_task: Any = None, uploads: Any = None,
-                  meta: Any = None) -> dict:
+                  meta: Any = None, tuned: Any = None) -> dict:
     """Decide the genome view after ``trigger``.
 
     Args:
-        trigger: ``"url"`` (page load), ``"genome-picker"``, ``"panel-tabs"``, ``"upload"`` or
-            ``"run-choice"`` (the evolution scrubber's generation, ``picker`` holds its key).
+        trigger: ``"url"`` (page load), ``"genome-picker"``, ``"panel-tabs"``, ``"upload"``,
+            ``"run-choice"`` (the evolution scrubber's generation, ``picker`` holds its key) or
+            ``"tune-done"`` (``tuned``: ``{"key", "secret"}`` of a genome tuned in the app, kept as an upload).
         catalog: saved genomes.
         The rest: current values of the components (any of them may be malformed).
 
@@ -152,6 +153,25 @@ def select_genome(trigger: str | None, *, catalog: Catalog, pathname: Any = None
         _choose(catalog, key, uploads, out)
         out["upload_message"] = {"ok": f"Loaded {upload_filename}: {genome.name or key} "
                                        f"({genome.n_nodes} nodes, {genome.n_connections} connections)."}
+        return out
+
+    if trigger == "tune-done":
+        if not isinstance(tuned, dict) or not isinstance(tuned.get("key"), str) \
+                or not isinstance(tuned.get("secret"), str):
+            return out
+        uploads = dict(uploads)
+        uploads.pop(tuned["key"], None)
+        uploads[tuned["key"]] = {"secret": tuned["secret"]}
+        while len(uploads) > MAX_UPLOADS:
+            uploads.pop(next(iter(uploads)))
+        try:
+            _choose(catalog, tuned["key"], uploads, out)
+        except GenomeError as exc:
+            out["upload_message"] = {"error": str(exc)}
+            return out
+        out["uploads"] = uploads
+        out["options"] = picker_options(catalog, uploads)
+        out["weights"]["base"] = "tuned"  # the point of tuning: use the tuned weights at once
         return out
 
     if trigger in ("genome-picker", "run-choice"):
@@ -363,6 +383,7 @@ def register(app, catalog: Catalog) -> None:
         Input("panel-tabs", "value"),
         Input("upload", "contents"),
         Input("run-choice", "data"),
+        Input("tune-done", "data"),
         State("url", "search"),
         State("upload", "filename"),
         State("upload-task", "value"),
@@ -370,9 +391,10 @@ def register(app, catalog: Catalog) -> None:
         State("genome-meta", "data"),
         prevent_initial_call="initial_duplicate",
     )
-    def _select_genome(pathname, picker, panel, contents, run_choice, search, filename, upload_task, uploads, meta):
-        trigger = ctx.triggered_id if ctx.triggered_id in ("genome-picker", "panel-tabs", "upload", "run-choice") \
-            else "url"
+    def _select_genome(pathname, picker, panel, contents, run_choice, tuned, search, filename, upload_task, uploads,
+                       meta):
+        trigger = ctx.triggered_id if ctx.triggered_id in ("genome-picker", "panel-tabs", "upload", "run-choice",
+                                                           "tune-done") else "url"
         if not ctx.triggered or ctx.triggered[0]["prop_id"] == ".":
             trigger = "url"
         if trigger == "run-choice":
@@ -381,7 +403,7 @@ def register(app, catalog: Catalog) -> None:
             picker = run_choice["key"]
         out = select_genome(trigger, catalog=catalog, pathname=pathname, search=search, picker=picker, panel=panel,
                             upload_contents=contents, upload_filename=filename, upload_task=upload_task,
-                            uploads=uploads, meta=meta)
+                            uploads=uploads, meta=meta, tuned=tuned)
         values = []
         for key in OUTPUT_KEYS:
             if key not in out:

@@ -11,7 +11,8 @@ from dash import dcc, html
 
 from .analysis import WEIGHT_CHOICES
 
-TABS = (("profile", "Weight profile"), ("conditions", "Four conditions"), ("evolution", "Evolution"),
+TABS = (("profile", "Weight profile"), ("conditions", "Four conditions"), ("tune", "Fine-tune"),
+        ("evolution", "Evolution"),
         ("compare", "Compare"), ("export", "Export"))
 EXPORTS = (("svg", "Network (SVG)"), ("png", "Network (PNG)"), ("gif", "Rollout (GIF)"), ("json", "Genome (JSON)"),
            ("out", "Genome (.out + .wann.json)"), ("onnx", "Genome (ONNX)"), ("profile-csv", "Profile (CSV)"),
@@ -74,6 +75,32 @@ def _conditions_tab() -> html.Div:
             dcc.Graph(id="conditions-graph", config={"displayModeBar": False, "responsive": True},
                       figure={"data": [], "layout": {"height": 340}}),
         ]),
+    ])
+
+
+def _tune_tab() -> html.Div:
+    from .callbacks_tune import LIMITS, TUNE_SECONDS
+
+    lo_g, hi_g, def_g = LIMITS["generations"]
+    lo_e, hi_e, def_e = LIMITS["episodes"]
+    return html.Div(className="analysis-pane", id="pane-tune", children=[
+        html.P(["The paper's fourth condition for the genome shown: one weight per connection, starting from its "
+                "best shared weight. Episode tasks tune by CMA-ES (pycma) on the returns; MNIST by gradient "
+                "(backpropagation, 100 steps per generation). At most ", f"{TUNE_SECONDS // 60} minutes here; ",
+                html.Code("python -m wann_viz tune GENOME --out tuned.json"), " runs longer ones, with checkpoints."],
+               className="hint"),
+        html.Div(className="row", children=[
+            _label("Generations", "tune-generations"),
+            dcc.Input(id="tune-generations", type="text", inputMode="numeric", value=str(def_g), debounce=True,
+                      className="number-input", autoComplete="off", placeholder=f"{lo_g} to {hi_g}"),
+            _label("Episodes per candidate", "tune-episodes"),
+            dcc.Input(id="tune-episodes", type="text", inputMode="numeric", value=str(def_e), debounce=True,
+                      className="number-input", autoComplete="off", placeholder=f"{lo_e} to {hi_e}"),
+        ]),
+        _job_row("tune", "Tune the weights"),
+        html.Div(id="tune-message", className="message", role="alert"),
+        dcc.Graph(id="tune-graph", config={"displayModeBar": False, "responsive": True},
+                  figure={"data": [], "layout": {"height": 300}}),
     ])
 
 
@@ -171,7 +198,7 @@ def _export_tab() -> html.Div:
 
 def analysis_section() -> html.Section:
     """The analysis card (hidden in ``/embed`` with the rest of the page chrome)."""
-    panes = {"profile": _profile_tab, "conditions": _conditions_tab, "evolution": _evolution_tab,
+    panes = {"profile": _profile_tab, "conditions": _conditions_tab, "tune": _tune_tab, "evolution": _evolution_tab,
              "compare": _compare_tab, "export": _export_tab}
     return html.Section(className="card analysis chrome", id="analysis", children=[
         html.H2("Analysis", className="card-title"),
@@ -184,6 +211,8 @@ def analysis_section() -> html.Section:
         dcc.Store(id="search-session", storage_type="session"),  # this tab's id (one search at a time)
         dcc.Store(id="search-done"),  # {"run"}: the search that finished
         dcc.Store(id="search-live"),  # {"run", "generation"}: the running search's progress
+        dcc.Store(id="tune-done"),  # {"key", "secret"}: the tuned genome, kept as this browser's upload
+        dcc.Store(id="tune-live"),  # the running tuning's history
         dcc.Store(id="compare-store"),
         dcc.Store(id="compare-sink"),
     ])
