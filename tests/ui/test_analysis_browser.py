@@ -254,3 +254,18 @@ def test_bad_profile_settings_are_explained(page, live_server):
     page.get_by_role("button", name="Run profile").click()
     page.wait_for_function("document.querySelector('#profile-message').innerText.includes('whole number')",
                            timeout=30_000)
+
+
+def test_fine_tuning_in_the_app_opens_the_tuned_genome(page, live_server):
+    open_app(page, live_server, SWING)
+    open_tab(page, "Fine-tune")
+    page.locator("#tune-generations").fill("2")
+    page.locator("#tune-generations").press("Enter")
+    page.locator("#tune-episodes").fill("2")
+    page.locator("#tune-episodes").press("Enter")
+    page.get_by_role("button", name="Tune the weights").click()
+    page.wait_for_function("document.querySelector('#tune-message').innerText.includes('Tuned')", timeout=60_000)
+    page.wait_for_function("() => { const r = window.wannPlayer.state().request || {};"
+                           " return r.base === 'tuned' && r.genome.startsWith('upload-'); }", timeout=30_000)
+    assert "(tuned here)" in page.locator("#genome-picker").inner_text()
+    assert page.evaluate("() => document.querySelector('#tune-graph .js-plotly-plot').data[0].x.length") == 2
