@@ -6,7 +6,9 @@ import subprocess
 
 import pytest
 
-from wann_viz.ui.testing import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, start_app, stop  # noqa: F401
+from wann_viz.ui.testing import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, server_log, start_app, stop  # noqa: F401
+
+SERVERS: list = []  # the live server's process, for its log when a test fails
 
 
 def start_server(port: int, timeout: float = 30.0) -> subprocess.Popen:
@@ -19,7 +21,9 @@ def live_server():
     """Base URL of the real app, served by ``app.py`` in a subprocess."""
     port = free_port()
     proc = start_server(port)
+    SERVERS.append(proc)
     yield f"http://127.0.0.1:{port}"
+    SERVERS.remove(proc)
     stop(proc)
 
 
@@ -42,7 +46,8 @@ def page(browser, live_server):
     pg.console_log = log
     yield pg
     context.close()
-    assert log.errors == [], f"errors in the browser console: {log.errors}"
+    tail = server_log(SERVERS[-1]) if SERVERS and log.errors else ""
+    assert log.errors == [], f"errors in the browser console: {log.errors}\nthe server's log ends:\n{tail}"
 
 
 # ----- a small hand-built MNIST genome -----------------------------------------------------

@@ -49,6 +49,7 @@ def start_app(port: int, command: Sequence[str] | None = None, timeout: float = 
     log = tempfile.TemporaryFile()
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=cwd or ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc.log_file = log  # for server_log(): what the server said, when a test fails
     while True:
         if proc.poll() is not None:
             log.seek(0)
@@ -62,6 +63,16 @@ def start_app(port: int, command: Sequence[str] | None = None, timeout: float = 
         if time.perf_counter() - t0 > timeout:
             proc.kill()
             raise RuntimeError(f"the app did not start serving within {timeout:g} s")
+
+
+def server_log(proc: subprocess.Popen, chars: int = 6000) -> str:
+    """The last ``chars`` of what a server started by :func:`start_app` wrote."""
+    log = getattr(proc, "log_file", None)
+    if log is None:
+        return ""
+    log.flush()
+    log.seek(0)
+    return log.read().decode(errors="replace")[-chars:]
 
 
 def stop(proc: subprocess.Popen) -> None:
