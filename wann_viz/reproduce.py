@@ -101,6 +101,26 @@ def _cell(c: dict | None, scale: float, digits: int) -> str:
     return text
 
 
+def _tuning_line(row: Row) -> str:
+    """How the genome's tuned weights were made, when this project tuned them (``extra["tuning"]``)."""
+    try:
+        info = load_genome(SAVED / row.genome).extra.get("tuning")
+    except (OSError, ValueError):
+        return ""
+    if not isinstance(info, dict):
+        return ""
+    s = info.get("settings", {})
+    if "steps" in s:
+        how = (f"{info.get('steps_done', s['steps'])} steps of {s.get('batch')} training images, "
+               f"Adam step {s.get('lr')}")
+    else:
+        hist = info.get("history", {})
+        how = (f"{len(hist.get('generation', []))} generations, {s.get('episodes')} training episodes per "
+               f"candidate (seeds from 1,000,000: never the seeds above), population {s.get('popsize') or 'default'}")
+    return (f"Tuned weights made here: {info.get('method', 'tuned')}, from the shared weight "
+            f"{s.get('start_weight')}; {how}. Command: `python -m wann_viz tune` (see the README).")
+
+
 def report(results: list[tuple[Row, dict | str]], episodes: int, seed: int) -> str:
     """The markdown of ``docs/reproduction.md``."""
     lines = ["# Reproducing the paper's table", "",
@@ -131,6 +151,9 @@ def report(results: list[tuple[Row, dict | str]], episodes: int, seed: int) -> s
             lines.append(f"| {name.replace('_', ' ')} | {paper} | {code.get(name, '—')} | {here} |")
         if isinstance(res, dict):
             lines += ["", f"Measured in {res['seconds']:.0f} s on this machine."]
+        tuning = _tuning_line(row)
+        if tuning:
+            lines += ["", tuning]
         if not row.authors:
             lines += ["", "This project's own genome: the paper's and the authors' figures belong to their "
                           "champion, so they are not set beside it."]
