@@ -105,40 +105,37 @@ def _selected_index(selected: Any, key: str, genome: Genome) -> int | None:
     return k
 
 
+def _clicked(click_data: Any, pattern: re.Pattern, request: Any, uploads: Any, catalog: Catalog):
+    """``(checked request, genome, index)`` of a click on a point whose customdata matches ``pattern``
+    (``edge:<k>`` or ``node:<i>``), or ``None`` for any other click or a bad request."""
+    try:
+        match = pattern.match(click_data["points"][0]["customdata"])
+    except (TypeError, KeyError, IndexError):
+        return None
+    if match is None or not isinstance(request, dict):
+        return None
+    try:
+        req, genome = normalize_request(request, catalog, uploads)
+    except (RequestError, GenomeError):
+        return None
+    return req, genome, int(match.group(1))
+
+
 def select_edge(click_data: Any, request: Any, uploads: Any, catalog: Catalog) -> Any:
     """A click on the network -> the connection index for the connection list (or ``no_update``).
 
     Clicks on anything but a connection's dot leave the selection alone.
     """
-    try:
-        point = click_data["points"][0]
-        match = _EDGE_RE.match(point["customdata"])
-    except (TypeError, KeyError, IndexError):
-        return no_update
-    if match is None or not isinstance(request, dict):
-        return no_update
-    try:
-        _, genome = normalize_request(request, catalog, uploads)
-    except (RequestError, GenomeError):
-        return no_update
-    k = int(match.group(1))
-    return k if k < genome.n_connections else no_update
+    hit = _clicked(click_data, _EDGE_RE, request, uploads, catalog)
+    return hit[2] if hit is not None and hit[2] < hit[1].n_connections else no_update
 
 
 def select_node(click_data: Any, request: Any, uploads: Any, catalog: Catalog) -> Any:
     """A click on a node -> the selected-node store ``{"genome", "node"}`` (else ``no_update``)."""
-    try:
-        match = _NODE_RE.match(click_data["points"][0]["customdata"])
-    except (TypeError, KeyError, IndexError):
+    hit = _clicked(click_data, _NODE_RE, request, uploads, catalog)
+    if hit is None or hit[2] >= hit[1].n_nodes:
         return no_update
-    if match is None or not isinstance(request, dict):
-        return no_update
-    try:
-        req, genome = normalize_request(request, catalog, uploads)
-    except (RequestError, GenomeError):
-        return no_update
-    k = int(match.group(1))
-    return {"genome": req["genome"], "node": k} if k < genome.n_nodes else no_update
+    return {"genome": hit[0]["genome"], "node": hit[2]}
 
 
 def node_panel(selected: Any, request: Any, uploads: Any, catalog: Catalog) -> tuple[Any, bool]:
