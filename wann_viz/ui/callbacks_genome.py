@@ -297,9 +297,24 @@ def weight_facts(genome) -> list:
         text = "Tuned weights attached"
         parts = []
         if isinstance(score, dict) and _num(score.get("mean")):
+            from .figures_analysis import format_score
+
+            spec = find_spec(genome.task)
+            kind = spec.score if spec else "return"
             sd = score.get("sd")
-            parts.append(f"return {score['mean']:.0f}" + (f" ± {sd:.0f}" if _num(sd) else "")
-                         + " as reported in the authors' file")
+            value = format_score(score["mean"], kind) + (f" ± {format_score(sd, kind)}" if _num(sd) else "")
+            if "brain-tokyo-workshop" in f"{genome.source} {genome.licence}".lower():
+                paper = spec.paper_results.get("tuned_weights") if spec else None
+                text_score = f"{value} as recorded in the authors' tuned-weights file"
+                if paper:
+                    text_score += (f"; the paper reports {paper[0]:g}" + (f" ± {paper[1]:g}" if paper[1] else "")
+                                   + " over 100 episodes")
+            elif kind == "accuracy":
+                text_score = f"test accuracy {value}, measured when tuned"
+            else:
+                n = score.get("episodes")
+                text_score = f"return {value} on {n} training episodes when tuned" if n else f"return {value}"
+            parts.append(text_score)
         if _num(offset):
             parts.append(f"stored as offsets from the shared weight {offset:g}")
         items.append(html.Div(text + (f" ({'; '.join(parts)})" if parts else "")))
