@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..cache import results
 from ..genome import Genome, GenomeError
 from ..search.runs import RunInfo, RunSummary, is_run, list_runs, open_run
 
@@ -59,7 +60,8 @@ def is_run_key(key: Any) -> bool:
 
 
 class RunStore:
-    """Run folders under a few roots; opened runs are kept while their files do not change.
+    """Run folders under a few roots; an opened run stays in the one result cache
+    (:data:`wann_viz.cache.results`) while its manifest and history do not change.
 
     Args:
         roots: folders holding run folders (default :func:`default_roots`).
@@ -67,7 +69,6 @@ class RunStore:
 
     def __init__(self, roots: list[Path] | None = None):
         self._roots = [Path(r) for r in roots] if roots is not None else None
-        self._open: dict[str, tuple[float, RunInfo]] = {}
 
     @property
     def roots(self) -> list[Path]:
@@ -98,19 +99,12 @@ class RunStore:
         path = self.path(name)
         if path is None:
             raise GenomeError(f"there is no search run called {str(name)[:60]!r}")
-        stamp = max((p.stat().st_mtime for p in (path / "run.json", path / "history.json") if p.exists()),
-                    default=0.0)
-        hit = self._open.get(name)
-        if hit is not None and hit[0] == stamp and hit[1].path == path:
-            return hit[1]
+        stamp = max((p.stat().st_mtime_ns for p in (path / "run.json", path / "history.json") if p.exists()),
+                    default=0)
         try:
-            info = open_run(path)
+            return results.get_or_compute(("run", str(path), stamp), lambda: open_run(path))
         except FileNotFoundError as exc:
             raise GenomeError(str(exc)) from None
-        if len(self._open) > 32:  # bounded: a class opens a few runs
-            self._open.clear()
-        self._open[name] = (stamp, info)
-        return info
 
     def genome(self, key: str) -> Genome:
         """The genome of a run key.
