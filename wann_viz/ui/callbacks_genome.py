@@ -303,7 +303,7 @@ def weight_facts(genome) -> list:
             kind = spec.score if spec else "return"
             sd = score.get("sd")
             value = format_score(score["mean"], kind) + (f" ± {format_score(sd, kind)}" if _num(sd) else "")
-            if "brain-tokyo-workshop" in f"{genome.source} {genome.licence}".lower():
+            if "tuning" not in genome.extra and "brain-tokyo-workshop" in f"{genome.source} {genome.licence}".lower():
                 paper = spec.paper_results.get("tuned_weights") if spec else None
                 text_score = f"{value} as recorded in the authors' tuned-weights file"
                 if paper:
