@@ -338,6 +338,12 @@ def _check_connections(conns: np.ndarray, n: int, n_in: int, n_out: int) -> None
 
 # ----- the authors' matrix format ------------------------------------------------
 
+def is_authors_champion(genome: Genome) -> bool:
+    """Whether ``genome`` is one of the authors' published champions (its source or licence names
+    google/brain-tokyo-workshop): then the paper's figures belong to it."""
+    return "brain-tokyo-workshop" in f"{genome.source} {genome.licence}".lower()
+
+
 def genome_digest(genome: Genome) -> str:
     """Content key (16 hex) of what decides a genome's behaviour: sizes, activations,
     connections, task and tuned weights (not names or notes). Cached on the genome."""

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from .cache import disk
 from .evaluate import CONDITIONS, evaluate_conditions
-from .genome import genome_digest, load_genome
+from .genome import genome_digest, is_authors_champion, load_genome
 from .tasks.registry import find_spec, unavailable_reason
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,7 +55,7 @@ def rows(folder: Path = SAVED) -> list[Row]:
             continue
         if not genome.task:
             continue
-        authors = "brain-tokyo-workshop" in f"{genome.source} {genome.licence}".lower()
+        authors = is_authors_champion(genome)
         tasks = [genome.task] + [n for n in order if (find_spec(n) and find_spec(n).variant_of == genome.task)]
         out += [Row(path.name, genome.name or path.stem, t, authors) for t in tasks]
     return sorted(out, key=lambda r: (order.index(r.task) if r.task in order else len(order), not r.authors,

@@ -77,7 +77,12 @@ def sweep(task: str | None, choice: str) -> tuple[float, ...]:
     return tuple(sorted(spec.default_weights)) if spec else sweep(task, "coarse")
 
 
-def _whole(value: Any, what: str, lo: int, hi: int) -> int:
+def whole_number(value: Any, what: str, lo: int, hi: int) -> int:
+    """A whole number from ``lo`` to ``hi`` out of a text box or a JSON number.
+
+    Raises:
+        AnalysisError: "<what> must be a whole number from <lo> to <hi>".
+    """
     if isinstance(value, str):
         value = value.strip()
         if not value.isdigit():
@@ -101,20 +106,20 @@ def check_profile(task: str | None, choice: Any, episodes: Any, seed: Any = 0) -
     spec = find_spec(task)
     vectorized = bool(spec and spec.vectorized)
     weights = sweep(task, choice)
-    n = _whole(episodes, "Episodes per weight", 1, MAX_EPISODES[vectorized])
+    n = whole_number(episodes, "Episodes per weight", 1, MAX_EPISODES[vectorized])
     if n * len(weights) > MAX_TOTAL_EPISODES[vectorized]:
         raise AnalysisError(f"{n} episodes at {len(weights)} weights is {n * len(weights):,} episodes; this server "
                             f"runs at most {MAX_TOTAL_EPISODES[vectorized]:,} in one profile of this task. "
                             "Choose fewer episodes or fewer weights.")
-    return ProfileSettings(weights, n, _whole(seed, "The seed", 0, 2**31 - 1))
+    return ProfileSettings(weights, n, whole_number(seed, "The seed", 0, 2**31 - 1))
 
 
 def check_conditions(task: str | None, episodes: Any, seed: Any = 0) -> tuple[int, int]:
     """Validate the four conditions' controls: ``(episodes per condition, seed)``."""
     spec = find_spec(task)
     vectorized = bool(spec and spec.vectorized)
-    return (_whole(episodes, "Episodes per condition", 1, MAX_CONDITION_EPISODES[vectorized]),
-            _whole(seed, "The seed", 0, 2**31 - 1))
+    return (whole_number(episodes, "Episodes per condition", 1, MAX_CONDITION_EPISODES[vectorized]),
+            whole_number(seed, "The seed", 0, 2**31 - 1))
 
 
 def knocked(genome: Genome, off: Any) -> Genome:
@@ -158,6 +163,20 @@ def compute_conditions(genome: Genome, n_episodes: int, seed: int, progress: Pro
                 "seed": seed}
 
     return disk.get_or_compute(conditions_key(genome, n_episodes, seed), run)
+
+
+def current_store(cached: Any, computed: Any, field: str) -> dict | None:
+    """The store a panel shows: the lookup (``cached``, always for the current genome and settings),
+    or the job's result (``computed``) when the lookup found nothing and the job ran those settings.
+
+    Args:
+        field: where the stores hold their result (``"profile"`` or ``"result"``).
+    """
+    if not isinstance(cached, dict):
+        return None
+    if cached.get(field) is None and isinstance(computed, dict) and computed.get("key") == cached.get("key"):
+        return computed
+    return cached
 
 
 def best_of(profile: list[dict]) -> dict | None:

@@ -16,7 +16,7 @@ from typing import Any
 
 from dash import Input, Output, State, ctx, html, no_update
 
-from ..genome import GenomeError
+from ..genome import GenomeError, is_authors_champion
 from ..tasks.registry import find_spec
 from .analysis import (
     AnalysisError,
@@ -28,6 +28,7 @@ from .analysis import (
     compute_profile,
     conditions_key,
     conditions_rows,
+    current_store,
     default_episodes,
     finite_profile,
     knocked,
@@ -108,18 +109,9 @@ def run_profile(set_progress: SetProgress | None, meta: Any, weights: Any, choic
              "knocked": n_off}, "")
 
 
-def _current(cached: Any, computed: Any) -> dict | None:
-    """The store that matches the current settings (``cached`` always does) with a profile."""
-    if not isinstance(cached, dict):
-        return None
-    if cached.get("profile") is None and isinstance(computed, dict) and computed.get("key") == cached.get("key"):
-        return computed
-    return cached
-
-
 def profile_view(cached: Any, computed: Any, request: Any, meta: Any) -> tuple[dict, str]:
     """(figure, status text) of the profile panel."""
-    store = _current(cached, computed)
+    store = current_store(cached, computed, "profile")
     if store is None:
         return message_figure("Pick a genome, the weights and a number of episodes (1 or more)."), ""
     rows = finite_profile(store.get("profile"))
@@ -172,16 +164,9 @@ def run_conditions(set_progress: SetProgress | None, meta: Any, weights: Any, ep
              "knocked": n_off}, "")
 
 
-def _is_authors(genome) -> bool:
-    return "brain-tokyo-workshop" in f"{genome.source} {genome.licence}".lower()
-
-
 def conditions_view(cached: Any, computed: Any, meta: Any, uploads: Any, catalog: Catalog) -> tuple[Any, dict, str]:
     """(table, figure, status) of the conditions panel."""
-    store = cached if isinstance(cached, dict) else None
-    if store is not None and store.get("result") is None and isinstance(computed, dict) \
-            and computed.get("key") == store.get("key"):
-        store = computed
+    store = current_store(cached, computed, "result")
     if store is None:
         return "", message_figure("Pick a genome and a number of episodes (1 or more)."), ""
     result = store.get("result")
@@ -192,7 +177,7 @@ def conditions_view(cached: Any, computed: Any, meta: Any, uploads: Any, catalog
     score = spec.score if spec else "return"
     try:
         genome = resolve_genome(catalog, store.get("genome"), uploads)
-        authors = _is_authors(genome)
+        authors = is_authors_champion(genome)
     except GenomeError:
         authors = False
     paper = dict(spec.paper_results) if spec and authors else {}

@@ -28,7 +28,7 @@ from dash import Input, Output, State, html, no_update
 
 from ..genome import GenomeError
 from ..tasks.registry import find_spec, unavailable_reason
-from .analysis import AnalysisError, _whole
+from .analysis import AnalysisError, whole_number
 from .catalog import Catalog, panel_title
 from .figures_analysis import fitness_figure, message_figure
 from .layout_analysis import SEARCH_LIMITS
@@ -161,9 +161,9 @@ def check_search(meta: Any, population: Any, generations: Any, session: Any) -> 
     if reason:
         raise AnalysisError(f"{spec.title} cannot be searched here: {reason}")
     lo, hi, _ = SEARCH_LIMITS["population"]
-    pop = _whole(population, "The population", lo, hi)
+    pop = whole_number(population, "The population", lo, hi)
     lo, hi, _ = SEARCH_LIMITS["generations"]
-    gens = _whole(generations, "The number of generations", lo, hi)
+    gens = whole_number(generations, "The number of generations", lo, hi)
     jobs = _running_jobs()
     if session in jobs:
         raise AnalysisError("A search from this tab is still running; cancel it or wait for it to finish.")

@@ -23,11 +23,11 @@ from .analysis import (
     AnalysisError,
     conditions_csv,
     conditions_rows,
+    current_store,
     finite_profile,
     knocked,
     profile_csv,
 )
-from .callbacks_analysis import _current
 from .catalog import Catalog
 from .episodes import RequestError, connection_weights, normalize_request, whole_episode
 from .layout_analysis import EXPORTS
@@ -112,15 +112,12 @@ def export_file(fmt: str, request: Any, uploads: Any, catalog: Catalog, profile:
         return _bytes(model.SerializeToString(), f"{stem}.onnx", "application/octet-stream"), \
             "Genome as ONNX (opens in Netron)" + note + "."
     if fmt == "profile-csv":
-        store = _current(*profile)
+        store = current_store(*profile, "profile")
         rows = finite_profile(store.get("profile")) if isinstance(store, dict) else []
         if not rows:
             return None, "Run the weight profile first."
         return _text(profile_csv(rows, _score(genome)), f"{stem}-profile.csv", "text/csv"), "Profile as CSV."
-    store = conditions[0] if isinstance(conditions[0], dict) else None
-    if store is not None and store.get("result") is None and isinstance(conditions[1], dict) \
-            and conditions[1].get("key") == store.get("key"):
-        store = conditions[1]
+    store = current_store(*conditions, "result")
     if not isinstance(store, dict) or not isinstance(store.get("result"), dict):
         return None, "Run the four conditions first."
     rows = conditions_rows(store["result"], {})

@@ -12,7 +12,7 @@ from typing import Any
 
 from dash import Input, Output, State, ctx, html, no_update
 
-from ..genome import Genome, GenomeError
+from ..genome import Genome, GenomeError, is_authors_champion
 from ..tasks.registry import find_spec
 from ..tasks.specs import DIGITS_PANEL
 from .catalog import (
@@ -303,7 +303,7 @@ def weight_facts(genome) -> list:
             kind = spec.score if spec else "return"
             sd = score.get("sd")
             value = format_score(score["mean"], kind) + (f" ± {format_score(sd, kind)}" if _num(sd) else "")
-            if "tuning" not in genome.extra and "brain-tokyo-workshop" in f"{genome.source} {genome.licence}".lower():
+            if "tuning" not in genome.extra and is_authors_champion(genome):
                 paper = spec.paper_results.get("tuned_weights") if spec else None
                 text_score = f"{value} as recorded in the authors' tuned-weights file"
                 if paper:

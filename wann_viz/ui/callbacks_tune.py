@@ -18,7 +18,7 @@ from dash import Input, Output, State, html, no_update
 
 from ..genome import GenomeError, genome_to_json
 from ..tasks.registry import find_spec, make_task
-from .analysis import AnalysisError, _whole
+from .analysis import AnalysisError, whole_number
 from .catalog import Catalog, resolve_genome
 from .figures_analysis import message_figure
 
@@ -32,9 +32,9 @@ def check_tune(meta: Any, generations: Any, episodes: Any) -> tuple[str, int, in
     if find_spec(task) is None:
         raise AnalysisError("Pick a genome first.")
     lo, hi, default = LIMITS["generations"]
-    gens = _whole(generations if generations not in (None, "") else default, "Generations", lo, hi)
+    gens = whole_number(generations if generations not in (None, "") else default, "Generations", lo, hi)
     lo, hi, default = LIMITS["episodes"]
-    eps = _whole(episodes if episodes not in (None, "") else default, "Episodes per candidate", lo, hi)
+    eps = whole_number(episodes if episodes not in (None, "") else default, "Episodes per candidate", lo, hi)
     return task, gens, eps
 
 
