@@ -45,6 +45,12 @@ def default_settings(genome: Genome, task: str) -> dict:
             "start_weight": float(w0), "max_steps": None, "processes": None}
 
 
+def editable_extra(genome: Genome) -> dict:
+    """A plain, writable copy of ``genome.extra`` (its nested read-only mappings made dicts), for a
+    tuner to record its settings and history in."""
+    return json.loads(json.dumps(dict(genome.extra or {}), default=lambda o: dict(o)))
+
+
 def _strategy(settings: dict, n: int):
     cma = _cma()
     options = {"seed": int(settings["seed"]) + 1, "verbose": -9, "bounds": [-WEIGHT_BOUND, WEIGHT_BOUND],
@@ -145,7 +151,7 @@ def tune(genome: Genome, settings: dict, folder: str | Path | None = None, *, re
         if progress is not None:
             progress({"generation": g + 1, "generations": int(settings["generations"]), "best": float(f.max()),
                       "mean": float(f.mean()), "seconds": time.perf_counter() - t0})
-    extra = json.loads(json.dumps(dict(genome.extra or {}), default=lambda o: dict(o)))
+    extra = editable_extra(genome)
     extra["tuning"] = {"settings": settings, "best_training_return": best["f"], "history": history,
                        "method": "pycma CMA-ES" + (" (separable)" if n > 100 else "")}
     extra["tuned_weights_score"] = {"mean": best["f"], "sd": None, "episodes": int(settings["episodes"])}

@@ -27,6 +27,7 @@ import numpy as np
 from .activations import ACTIVATIONS, derivative
 from .genome import Genome
 from .graph import topological_order
+from .tune import editable_extra
 
 CHECKPOINT = "tune-gradient-checkpoint.json"
 FORMAT = "wann-tune-gradient-checkpoint"
@@ -162,7 +163,7 @@ def tune_supervised(genome: Genome, inputs: np.ndarray, labels: np.ndarray, sett
             # Batches restart from (seed, step) here, with or without a checkpoint, so a resumed run
             # draws what the uninterrupted one would.
             rng = np.random.default_rng([int(settings["seed"]), step])
-    extra = json.loads(json.dumps(dict(genome.extra or {}), default=lambda o: dict(o)))
+    extra = editable_extra(genome)
     extra["tuning"] = {"settings": settings, "history": history, "steps_done": step,
                        "method": "minibatch Adam on softmax cross-entropy (backpropagation, numpy)"}
     if score is not None:
