@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from wann_viz.ui.testing import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, start_app, stop
+from wann_viz.ui.testing import CHROMIUM, CHROMIUM_ARGS, ROOT, click_generation, free_port, start_app, stop
 
 SHOTS = [
     # (file stem, path + query, frame to show (a step, "upright", "mnist" or None), full page)
@@ -83,11 +83,7 @@ def analysis_shots(browser, base: str, out: Path) -> None:
     page.wait_for_function("window.wannPlayer && window.wannPlayer.state().complete", timeout=60_000)
     page.evaluate("window.wannPlayer.pause()")
     _tab(page, "Evolution")
-    page.locator("#run-generation").get_by_text("128", exact=True).wait_for()
-    page.locator("#run-generation").scroll_into_view_if_needed()
-    page.wait_for_timeout(400)
-    box = page.locator("#run-generation").get_by_text("32", exact=True).bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    click_generation(page, 32, last=128)
     page.wait_for_function("(window.wannPlayer.state().request || {}).genome === 'run:example-swingup:32'")
     shot("analysis-evolution")
     _tab(page, "Compare")

@@ -14,7 +14,7 @@ import pytest
 from wann_viz import load_genome
 from wann_viz.nn.single import forward
 
-from wann_viz.ui.testing import ROOT
+from wann_viz.ui.testing import ROOT, click_generation
 from .test_browser import open_app, point_centre, state, wait_for_network, wait_for_new_episode
 
 pytestmark = pytest.mark.browser
@@ -99,11 +99,7 @@ def test_scrubbing_the_example_run_swaps_the_champion_in(page, live_server):
     page.wait_for_function("() => { const gd = document.querySelector('#run-fitness .js-plotly-plot');"
                            " return gd && gd.data.some(t => t.meta === 'best-fitness'); }")
     assert "example-swingup" in page.locator("#run-picker").inner_text()
-    page.locator("#run-generation").get_by_text("128", exact=True).wait_for()
-    page.locator("#run-generation").scroll_into_view_if_needed()
-    page.wait_for_timeout(300)  # the marks settle once min and max arrive
-    box = page.locator("#run-generation").get_by_text("32", exact=True).bounding_box()
-    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # as a user clicks the mark
+    click_generation(page, 32, last=128)
     page.wait_for_function("() => { const s = window.wannPlayer.state(); return s.request && s.complete &&"
                            " s.request.genome === 'run:example-swingup:32'; }", timeout=30_000)
     page.wait_for_function("decodeURIComponent(location.search).includes('genome=run:example-swingup:32')")

@@ -65,6 +65,17 @@ def start_app(port: int, command: Sequence[str] | None = None, timeout: float = 
             raise RuntimeError(f"the app did not start serving within {timeout:g} s")
 
 
+def click_generation(page, generation: int, last: int) -> None:
+    """Click the mark of ``generation`` on the evolution scrubber, as a user does (the slider's root
+    takes the click), once the marks up to ``last`` are laid out."""
+    slider = page.locator("#run-generation")
+    slider.get_by_text(str(last), exact=True).wait_for()
+    slider.scroll_into_view_if_needed()
+    page.wait_for_timeout(400)  # the marks settle once min and max arrive
+    box = slider.get_by_text(str(generation), exact=True).bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+
+
 def server_log(proc: subprocess.Popen, chars: int = 6000) -> str:
     """The last ``chars`` of what a server started by :func:`start_app` wrote."""
     log = getattr(proc, "log_file", None)
