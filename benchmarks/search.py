@@ -1,6 +1,6 @@
 """Search evaluation speed, measured in one run.
 
-Run: python benchmarks/search.py [--quick]
+Run: python benchmarks/search.py [--quick] [--only swingup|biped|mnist] [--mnist-run RUN]
 
 1. Swing-up: genome evaluations per second at population 192 x 6 weights x
    3 episodes (3,456 episodes of up to 1,000 steps), for
@@ -14,6 +14,19 @@ Run: python benchmarks/search.py [--quick]
 2. Biped: the same evaluation (16 genomes x 6 weights x 1 episode, 300
    steps) with 1 and with 2 worker processes; the pool is started before
    timing. The ratio is the speed-up.
+3. MNIST: one genome evaluation (1,000 training images x 6 weights, the
+   paper's fitness) for the populations of an MNIST run at generations 1,
+   128 and 1024 (``--mnist-run``, default the shipped example run), beside
+   * its arithmetic minimum: connections x 1,000 x 6 multiply-adds at the
+     rate numpy reaches on the multiply-add of one connection over a row of
+     values (``acc += w * x`` on 6 x 1,000 floats, measured in this run; a
+     BLAS matrix product's rate is printed too, for scale), and
+   * today's path before the compiled pass: per genome, the numpy images
+     network (wann_viz.nn.ImagesNetwork) then the fitness.
+   Genomes are rebuilt from their arrays before each timing, so the one-off
+   compile of each genome is counted (offspring are new genomes every
+   generation). Evaluations per second with 1 and 2 worker processes go
+   through the search's own engine.
 
 The machine may be shared: ratios measured in the same run are the result,
 absolute numbers are indicative. The load average is printed with them.
@@ -29,14 +42,21 @@ from pathlib import Path
 import numpy as np
 
 
-from wann_viz import load_genome
+from wann_viz import Genome, load_genome
+from wann_viz.nn import jit
+from wann_viz.nn.images import ImagesNetwork
+from wann_viz.search.runs import load_population, population_file
+from wann_viz.tasks.mnist import mnist_fitness, training_batch
 from wann_viz.rollout import rollout
 from wann_viz.search import engine
 from wann_viz.search.algorithm import Search
 from wann_viz.search.config import load_settings
 from wann_viz.tasks.registry import make_task
 
-SAVED = Path(__file__).resolve().parents[1] / "saved_genomes"
+ROOT = Path(__file__).resolve().parents[1]
+SAVED = ROOT / "saved_genomes"
+MNIST_RUN = ROOT / "data" / "runs" / "example-mnist"
+MNIST_GENERATIONS = (1, 128, 1024)
 WEIGHTS = [-2.0, -1.0, -0.5, 0.5, 1.0, 2.0]
 
 
@@ -85,13 +105,117 @@ def biped_speedup(n_genomes: int, steps: int) -> list[tuple[int, float]]:
     return out
 
 
+def _fresh(genomes: list) -> list:
+    """The same genomes as new objects (no compiled plan kept on them)."""
+    return [Genome(activations=g.activations, connections=g.connections, n_in=g.n_in, n_out=g.n_out,
+                   task=g.task) for g in genomes]
+
+
+def _best_of(fn, repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - t)
+    return best
+
+
+def madd_rates(k: int = 6, b: int = 1000) -> tuple[float, float]:
+    """(elementwise, BLAS) multiply-adds per second of numpy on this machine, now.
+
+    Elementwise: ``acc += w * x`` over (k, b) floats, the operation one connection
+    costs in a numpy forward pass. BLAS: a (b, 257) x (257, 64) matrix product.
+    """
+    rng = np.random.default_rng(0)
+    x, acc, tmp = rng.normal(size=(k, b)), np.zeros((k, b)), np.empty((k, b))
+    w = rng.normal(size=(k, 1))
+
+    def elementwise():
+        for _ in range(200):
+            np.multiply(x, w, out=tmp)
+            acc.__iadd__(tmp)
+
+    a, m = rng.normal(size=(b, 257)), rng.normal(size=(257, 64))
+    elem = 200 * k * b / _best_of(elementwise, 7)
+    blas = b * 257 * 64 / _best_of(lambda: a @ m, 21)
+    return elem, blas
+
+
+def mnist_rows(run: Path, sample: int) -> list[dict]:
+    """Per generation: connections, compiled and numpy-path milliseconds per genome, evals/s by workers."""
+    inputs, labels = training_batch(0, 1000)
+    cols = jit.columns(inputs)
+    w = np.asarray(WEIGHTS)
+    rows = []
+    for gen in MNIST_GENERATIONS:
+        path = population_file(run, gen)
+        if not path.is_file():
+            print(f"  (no population saved for generation {gen} in {run})")
+            continue
+        pop = load_population(path, "mnist")
+        genomes = pop[:: max(1, len(pop) // sample)][:sample]
+        conns = float(np.mean([g.n_connections for g in genomes]))
+        jit.population_fitness(genomes[:2], None, labels, w, cols)  # compile outside the timing
+        compiled = _best_of(lambda: jit.population_fitness(_fresh(genomes), None, labels, w, cols), 3) / len(genomes)
+        few = _fresh(genomes[: max(4, len(genomes) // 8)])
+
+        def numpy_path():
+            for g in _fresh(few):
+                mnist_fitness(ImagesNetwork(g).outputs(inputs, w), labels)
+
+        today = _best_of(numpy_path, 2) / len(few)
+        rates = {}
+        for workers in (1, 2):
+            ev = engine.LocalEvaluator() if workers == 1 else engine.PoolEvaluator(workers)
+            try:
+                engine.evaluate_genomes(ev, "mnist", pop[:4], WEIGHTS, [1], 1, {"batch_size": 1000})
+                t = _best_of(lambda: engine.evaluate_genomes(ev, "mnist", _fresh(pop), WEIGHTS, [1], 1,
+                                                             {"batch_size": 1000}), 2)
+                rates[workers] = len(pop) / t
+            finally:
+                ev.close()
+        rows.append({"generation": gen, "population": len(pop), "connections": conns,
+                     "compiled": compiled, "today": today, "rates": rates})
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="smaller samples (a rough check in ~1 minute)")
+    ap.add_argument("--only", choices=["swingup", "biped", "mnist"], help="one part only")
+    ap.add_argument("--mnist-run", type=Path, default=MNIST_RUN,
+                    help="MNIST run folder with generations/pop-GGGGGG.npz (save_populations)")
     args = ap.parse_args()
+    print(f"load average before: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
+    if args.only in (None, "mnist"):
+        mnist_table(args.mnist_run, 16 if args.quick else 64)
+    if args.only in (None, "swingup"):
+        swingup_table(args.quick)
+    if args.only in (None, "biped"):
+        biped_table(args.quick)
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
+
+
+def mnist_table(run: Path, sample: int) -> None:
+    elem, blas = madd_rates()
+    print(f"\nMNIST: one genome evaluation = 1,000 training images x {len(WEIGHTS)} weights (the paper's fitness)")
+    print(f"numpy multiply-add rate: {elem / 1e9:.2f} G/s elementwise (acc += w * x, the minimum's rate), "
+          f"{blas / 1e9:.1f} G/s BLAS matrix product")
+    print(f"{'generation':>10}{'genomes':>9}{'conns':>8}{'minimum ms':>12}{'compiled ms':>13}{'/ minimum':>11}"
+          f"{'/ BLAS min':>12}{'today ms':>10}{'speed-up':>10}{'evals/s 1w':>12}{'evals/s 2w':>12}")
+    for r in mnist_rows(run, sample):
+        madds = r["connections"] * 1000 * len(WEIGHTS)
+        minimum, blas_min = madds / elem, madds / blas
+        print(f"{r['generation']:>10}{r['population']:>9}{r['connections']:>8.0f}{minimum * 1e3:>12.3f}"
+              f"{r['compiled'] * 1e3:>13.3f}{r['compiled'] / minimum:>10.2f}x{r['compiled'] / blas_min:>11.1f}x"
+              f"{r['today'] * 1e3:>10.2f}{r['today'] / r['compiled']:>9.1f}x"
+              f"{r['rates'][1]:>12.0f}{r['rates'][2]:>12.0f}")
+
+
+def swingup_table(quick: bool) -> None:
+    args = argparse.Namespace(quick=quick)
     pop, episodes = 192, 3
     sample = 4 if args.quick else 12
-    print(f"load average before: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
     print(f"\nSwing-up, population {pop} x {len(WEIGHTS)} weights x {episodes} episodes (up to 1000 steps)")
     print(f"{'population':<32}{'batched evals/s':>16}{'per-genome evals/s':>20}{'speed-up':>10}")
     champ = load_genome(SAVED / "swingup-authors.json")
@@ -101,6 +225,10 @@ def main() -> None:
     for label, genomes in rows:
         batched, baseline = swingup_rates(genomes, episodes, sample)
         print(f"{label:<32}{batched:>16.1f}{baseline:>20.1f}{batched / baseline:>9.1f}x")
+
+
+def biped_table(quick: bool) -> None:
+    args = argparse.Namespace(quick=quick)
     steps = 100 if args.quick else 300
     print(f"\nBiped, 16 genomes x {len(WEIGHTS)} weights x 1 episode, {steps} steps (pool started before timing)")
     print(f"{'workers':<10}{'seconds':>10}{'evals/s':>10}{'speed-up':>10}")
@@ -108,7 +236,6 @@ def main() -> None:
     base = res[0][1]
     for workers, sec in res:
         print(f"{workers:<10}{sec:>10.2f}{16 / sec:>10.2f}{base / sec:>9.2f}x")
-    print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

@@ -18,12 +18,13 @@ if TYPE_CHECKING:  # pragma: no cover
     from .genome import Genome
 
 
-def _adjacency(n: int, conns: np.ndarray) -> tuple[list[list[int]], np.ndarray]:
+def _adjacency(n: int, conns: np.ndarray) -> tuple[list[list[int]], list[int]]:
+    """(targets of each node, in-degree of each node) as Python lists (the loops below are Python)."""
+    c = np.asarray(conns, dtype=np.int64).reshape(-1, 2)
     out: list[list[int]] = [[] for _ in range(n)]
-    indeg = np.zeros(n, np.int64)
-    for s, d in conns:
-        out[int(s)].append(int(d))
-        indeg[int(d)] += 1
+    for s, d in c.tolist():
+        out[s].append(d)
+    indeg = np.bincount(c[:, 1], minlength=n).tolist() if len(c) else [0] * n
     return out, indeg
 
 
@@ -34,9 +35,13 @@ def topological_order(n: int, conns: np.ndarray) -> np.ndarray | None:
     """
     import heapq
 
-    out, indeg = _adjacency(n, conns)
-    heap = [i for i in range(n) if indeg[i] == 0]
-    heapq.heapify(heap)
+    c = np.asarray(conns, dtype=np.int64).reshape(-1, 2)
+    if not len(c) or bool(np.all(c[:, 0] < c[:, 1])):
+        # Every source numbered below its target: the smallest unplaced node is always
+        # ready, so the tie-broken order is 0 .. n-1 (genomes are stored this way).
+        return np.arange(n, dtype=np.int64)
+    out, indeg = _adjacency(n, c)
+    heap = [i for i in range(n) if indeg[i] == 0]  # ascending: already a heap
     order = []
     while heap:
         i = heapq.heappop(heap)

@@ -2,11 +2,12 @@
 
 All functions classify whole splits (10,000 test or 60,000 training images)
 with :class:`MnistEvaluator`, the many-images forward pass
-(:class:`wann_viz.nn.ImagesNetwork`) checked for MNIST's sizes. It computes
-what :meth:`wann_viz.nn.Network.forward` computes; only the order of
-additions differs, so outputs agree to rounding (checked in the tests;
-networks that feed huge values into sin/cos amplify that rounding, as they
-would any reordering).
+(:class:`wann_viz.nn.ImagesNetwork`) checked for MNIST's sizes; at shared
+weights it runs the compiled population pass (:mod:`wann_viz.nn.jit`). Both
+compute what :meth:`wann_viz.nn.Network.forward` computes; only the order of
+additions (and the last bits of exp and tanh) differ, so outputs agree to
+rounding (checked in the tests; networks that feed huge values into sin/cos
+amplify that rounding, as they would any reordering).
 
 Predictions are the argmax of the 10 outputs; a nan output never wins and
 ties go to the lower digit (so at w = 0, where all outputs are equal, every

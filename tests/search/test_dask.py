@@ -31,6 +31,16 @@ def test_dask_evaluation_matches_local(client, tiny):
                           engine.evaluate_genomes(engine.LocalEvaluator(), *args))
 
 
+def test_dask_runs_the_same_mnist_evaluation(client, tiny):
+    """MNIST's compiled population pass gives the same fitness on the cluster's workers."""
+    s = tiny("mnist", population=12)
+    genomes = [ind.to_genome("mnist") for ind in Search(s).population]
+    args = ("mnist", genomes, [-1.0, 0.5, 2.0], [3], 1, {"batch_size": 200})
+    local = engine.evaluate_genomes(engine.LocalEvaluator(), *args)
+    assert np.array_equal(engine.evaluate_genomes(engine.DaskEvaluator(client), *args), local)
+    assert local.shape == (12, 3, 1) and np.isfinite(local).all()
+
+
 def test_run_on_a_local_cluster_equals_a_local_run(client, tmp_path, tiny):
     s = tiny("swingup", population=6, generations=2)
     a = run_search(s, tmp_path / "dask", evaluator=engine.DaskEvaluator(client), progress=False)

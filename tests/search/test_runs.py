@@ -114,3 +114,15 @@ def test_generation_files_are_small_and_the_champion_carries_the_history(tmp_pat
     assert "history" not in gen2.extra["search"] and gen2.extra["search"]["generation"] == 2
     champ = load_genome(tmp_path / "r" / "champion.json")
     assert champ.extra["search"]["history"]["generation"] == [1, 2, 3]
+
+
+def test_saved_populations_hold_the_generation_that_was_evaluated(tmp_path, tiny):
+    from wann_viz.search.runs import load_population, population_file
+
+    run_search(tiny("mnist", generations=3, save_generations=[2], save_populations=[2]), tmp_path / "r", progress=False)
+    assert not population_file(tmp_path / "r", 1).exists()
+    pop = load_population(population_file(tmp_path / "r", 2), "mnist")
+    assert len(pop) == 6 and all(g.task == "mnist" and g.n_in == 256 for g in pop)
+    best = load_genome(tmp_path / "r" / "generations" / "gen-000002.json")
+    assert any(g.connections.tolist() == best.connections.tolist() and
+               g.activations.tolist() == best.activations.tolist() for g in pop)

@@ -4,7 +4,10 @@
 * :class:`BlockNetwork` (``block``): a block of genomes in one pass (the search, and
   every episode: its arithmetic does not depend on the block or the batch, and
   :func:`scalar_program` / :func:`run_program` repeat it bit for bit on Python floats);
-* :class:`ImagesNetwork` (``images``): one genome over many samples (MNIST's 10,000 images).
+* :class:`ImagesNetwork` (``images``): one genome over many samples (MNIST's 10,000 images);
+  at shared weights it runs
+* :mod:`~wann_viz.nn.jit`: many genomes over many images in one compiled (numba) call
+  (the MNIST search's fitness, and predictions).
 
 :func:`naive_forward` is the per-node reference loop the tests and benchmarks compare against.
 """

@@ -15,6 +15,11 @@ B in the thousands:
 It computes what :meth:`wann_viz.nn.single.Network.forward` computes (same
 activation functions, sum-then-scale); only the order of additions differs,
 so outputs agree to rounding.
+
+:meth:`ImagesNetwork.predict` at shared weights hands the work to the
+compiled pass (:mod:`wann_viz.nn.jit`, the same layout without Python per
+node); raw outputs and per-connection weights stay in numpy here (the
+former is the baseline ``benchmarks/search.py`` measures the compiled pass against).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ import numpy as np
 
 from ..activations import ACTIVATIONS
 from ..genome import Genome
+from . import jit
 from .plan import compile_plan
 
 # Upper bound on one block of node values (floats): keeps memory near 64 MB.
@@ -181,11 +187,10 @@ class ImagesNetwork:
         block_k = int(max(1, min(k, _BLOCK_FLOATS // (per_sample * block_b))))
         for b0 in range(0, n, block_b):
             cols = self._columns(x[b0: b0 + block_b])
-            part = self._input_part(cols) if shared else None
+            if shared:  # the compiled pass: all weights in one call
+                out[:, b0: b0 + block_b] = jit.population_predict([self.genome], None, w, cols)[0]
+                continue
             for k0 in range(0, k, block_k):
-                if shared:
-                    vals = self._run_shared(part, w[k0: k0 + block_k])
-                else:
-                    vals = self._run_connection(cols, w[k0: k0 + block_k])
+                vals = self._run_connection(cols, w[k0: k0 + block_k])
                 out[k0: k0 + block_k, b0: b0 + block_b] = predictions(np.moveaxis(vals[self.output_rows], 0, -1))
         return out

@@ -83,13 +83,17 @@ SCHEMA: dict[str, tuple[Callable[[Any], bool], str, str]] = {
                           f"an activation id from {min(ACTIVATIONS)} to {max(ACTIVATIONS)}", "activation of outputs"),
     "checkpoint_every": (*_int_range(1, 1_000_000), "generations between checkpoints"),
     "save_generations": (_gens_ok, "a list of generation numbers >= 1", "generations whose best genome is kept"),
+    "save_populations": (_gens_ok, "a list of generation numbers >= 1",
+                         "generations whose whole population is kept (generations/pop-GGGGGG.npz; optional)"),
     "champion_candidates": (*_int_range(1, 1000), "best distinct genomes re-tested at the end"),
     "champion_episodes": (*_int_range(1, 10_000), "episodes per weight when re-testing candidates"),
     "batch_size": (*_int_range(1, 60_000), "training images per fitness evaluation (tasks that take it: MNIST)"),
 }
 # Keys that only some tasks take (their TaskSpec.search_options).
 TASK_OPTION_KEYS = ("batch_size",)
-REQUIRED = [k for k in SCHEMA if k not in TASK_OPTION_KEYS]
+# Settings that may be left out (runs written before they existed resume unchanged).
+OPTIONAL = {"save_populations": []}
+REQUIRED = [k for k in SCHEMA if k not in TASK_OPTION_KEYS and k not in OPTIONAL]
 OPERATOR_KEYS = ("prob_change_activation", "prob_add_node", "prob_add_connection", "prob_enable")
 
 
@@ -166,6 +170,7 @@ def validate(settings: Mapping[str, Any], origin: str = "settings") -> dict:
     for k in ("prob_init_enable", "elite_fraction", "cull_fraction", "prob_objective_connections", *OPERATOR_KEYS):
         s[k] = float(s[k])
     s["save_generations"] = sorted(set(s["save_generations"]))
+    s["save_populations"] = sorted(set(s.get("save_populations", OPTIONAL["save_populations"])))
     return s
 
 

@@ -247,7 +247,9 @@ def evaluate_genomes(evaluator, task: str, genomes: Sequence[Genome], weights: S
     """
     options = dict(options or {})
     episodes = len(weights) * len(seeds)
-    samples = episodes * int(options.get("batch_size") or 1)
+    # Chunks bound the memory of lock-step episodes; a task's own population fitness (MNIST's
+    # compiled pass) holds one genome's node values at a time, so its images add none per genome.
+    samples = episodes
     workers = getattr(evaluator, "workers", 1)
     lockstep = None if get_spec(task).vectorized else max(1, LOCKSTEP_EPISODES // episodes)
     # Two chunks per worker (when there are enough genomes) evens out uneven episode lengths.

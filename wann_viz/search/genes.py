@@ -80,10 +80,15 @@ class Individual:
     def node_order(self) -> np.ndarray:
         """(N,) node ids in Genome order: bias, inputs, hidden (topological), outputs."""
         n = self.n_nodes
-        order = topological_order(n, self.connections[:, :2])
-        if order is None:  # pragma: no cover - operators keep the graph acyclic
+        # Only hidden nodes gate hidden nodes (outputs feed nothing; bias and inputs come
+        # first), so sorting the hidden subgraph gives the full sort's hidden order.
+        h0 = self.first_hidden
+        c = self.connections[:, :2] if len(self.connections) else np.zeros((0, 2), np.int64)
+        inner = c[(c[:, 0] >= h0) & (c[:, 1] >= h0)] - h0
+        sub = topological_order(n - h0, inner)
+        if sub is None:  # pragma: no cover - operators keep the graph acyclic
             raise ValueError("internal error: the connection graph has a loop")
-        hidden = order[order >= self.first_hidden]
+        hidden = sub + h0
         head = np.arange(1 + self.n_in)
         outputs = np.arange(self.first_output, self.first_hidden)
         return np.concatenate([head, hidden, outputs]).astype(np.int64)
@@ -198,12 +203,17 @@ def add_node(ind: Individual, rng: np.random.Generator, activations: tuple[int, 
     return Individual(ind.n_in, ind.n_out, acts, conns)
 
 
-def _ancestors(n: int, conns: np.ndarray, node: int) -> np.ndarray:
-    """(n,) bool: nodes with a path to ``node`` over all connections (node included)."""
+def _sources_of(n: int, conns: np.ndarray) -> list[list[int]]:
+    """Sources of each node over all connections (enabled or not)."""
     sources: list[list[int]] = [[] for _ in range(n)]
     for s, d in conns[:, :2].tolist():
         sources[d].append(s)
-    seen = np.zeros(n, bool)
+    return sources
+
+
+def _ancestors(n: int, sources: list[list[int]], node: int) -> np.ndarray:
+    """(n,) bool: nodes with a path to ``node`` (node included), given :func:`_sources_of`."""
+    seen = [False] * n
     todo = [node]
     while todo:
         x = todo.pop()
@@ -211,7 +221,7 @@ def _ancestors(n: int, conns: np.ndarray, node: int) -> np.ndarray:
             continue
         seen[x] = True
         todo.extend(sources[x])
-    return seen
+    return np.array(seen, bool)
 
 
 def add_connection(ind: Individual, rng: np.random.Generator, max_sources: int = 32) -> Individual | None:
@@ -226,8 +236,9 @@ def add_connection(ind: Individual, rng: np.random.Generator, max_sources: int =
     sources = np.concatenate([np.arange(1 + ind.n_in), np.arange(ind.first_hidden, n)])
     targets_ok = np.zeros(n, bool)
     targets_ok[ind.first_output:] = True
+    feeding = _sources_of(n, c) if len(c) else [[] for _ in range(n)]
     for s in rng.permutation(sources)[:max_sources].tolist():
-        ok = targets_ok & ~_ancestors(n, c, s)
+        ok = targets_ok & ~_ancestors(n, feeding, s)
         if len(c):
             ok[c[c[:, 0] == s, 1]] = False
         cand = np.flatnonzero(ok)

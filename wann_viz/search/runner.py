@@ -17,7 +17,7 @@ import numpy as np
 from ..genome import Genome, load_genome, save_genome
 from . import engine
 from .algorithm import Search
-from .runs import RUN_FORMAT, generation_file, write_json
+from .runs import RUN_FORMAT, generation_file, population_file, save_population, write_json
 
 CHECKPOINT = "checkpoint.json"
 
@@ -190,6 +190,9 @@ def run_search(
             if time_limit is not None and time.monotonic() - t_start > time_limit:
                 out_of_time = True
                 break
+            evaluated = None
+            if search.generation + 1 in s["save_populations"]:  # the genomes this step evaluates
+                evaluated = [ind.to_genome(search.task) for ind in search.population]
             row = search.step()
             g = search.generation
             if report:
@@ -201,6 +204,8 @@ def run_search(
                                           "per_weight": item["per_weight"], "kind": "best of generation"},
                                          generation=g, name=f"{search.task} generation {g} best", history=False)
                 save_genome(genome, generation_file(run, g))
+            if evaluated is not None:
+                save_population(evaluated, population_file(run, g))
             _write_history(search, run)
             if g % s["checkpoint_every"] == 0 or search.done:
                 save_checkpoint(search, run)

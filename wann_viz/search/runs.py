@@ -8,6 +8,7 @@ A run folder (``runs/NAME``) holds::
     checkpoint.json          resumable state (settings, RNG state, history, ...)
     checkpoint-GGGGGG.npz    population arrays of that checkpoint (no pickle)
     generations/gen-GGGGGG.json   best genome of chosen generations (native genome files)
+    generations/pop-GGGGGG.npz    every genome of chosen generations (save_populations; no pickle)
     champion.json            the final champion (native genome with settings and history in extra)
 
 :func:`list_runs` and :func:`open_run` only read; they never import the
@@ -41,6 +42,40 @@ def write_json(path: Path, doc: Any) -> None:
 
 def generation_file(run: Path, generation: int) -> Path:
     return Path(run) / "generations" / f"gen-{generation:06d}.json"
+
+
+def population_file(run: Path, generation: int) -> Path:
+    return Path(run) / "generations" / f"pop-{generation:06d}.npz"
+
+
+def save_population(genomes: list[Genome], path: Path) -> None:
+    """Write genomes as flat int arrays (``io``, ``n_nodes``, ``n_connections``,
+    ``activations``, ``connections``: genome node order, enabled connections only)."""
+    path = Path(path)
+    arrays = {
+        "io": np.array([[g.n_in, g.n_out] for g in genomes], np.int64).reshape(-1, 2),
+        "n_nodes": np.array([g.n_nodes for g in genomes], np.int64),
+        "n_connections": np.array([g.n_connections for g in genomes], np.int64),
+        "activations": np.concatenate([g.activations for g in genomes]).astype(np.int8),
+        "connections": np.concatenate([g.connections.reshape(-1, 2) for g in genomes]).astype(np.int32),
+    }
+    tmp = path.with_name(path.name + ".tmp.npz")
+    np.savez_compressed(tmp, **arrays)
+    os.replace(tmp, path)
+
+
+def load_population(path: Path, task: str | None = None) -> list[Genome]:
+    """Genomes written by :func:`save_population` (each one validated)."""
+    out = []
+    with np.load(Path(path), allow_pickle=False) as z:
+        acts, conns = z["activations"].astype(np.int64), z["connections"].astype(np.int64)
+        a0 = c0 = 0
+        for (n_in, n_out), nn, nc in zip(z["io"].tolist(), z["n_nodes"].tolist(), z["n_connections"].tolist()):
+            out.append(Genome(activations=acts[a0: a0 + nn], connections=conns[c0: c0 + nc],
+                              n_in=n_in, n_out=n_out, task=task))
+            a0 += nn
+            c0 += nc
+    return out
 
 
 @dataclass

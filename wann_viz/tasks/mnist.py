@@ -14,7 +14,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import mnist_eval
-from ..nn.images import ImagesNetwork, predictions
+from ..nn import jit
+from ..nn.images import predictions
 from .base import Task
 from .mnist_data import (  # noqa: F401  (re-exported: the data API lives with the task)
     ARRAY_SHA256,
@@ -188,18 +189,17 @@ class MnistTask(Task):
         """(n, K, E) minus the mean cross-entropy over ``options["batch_size"]``
         training images per seed (default 1,000, the paper's).
 
-        Each genome runs through :class:`wann_viz.nn.ImagesNetwork`, which sums
-        the pixel part of every node once and reuses it for all K weights.
+        The whole population runs in one compiled call per batch
+        (:func:`wann_viz.nn.jit.population_fitness`), which sums the pixel part
+        of every node once and reuses it for all K weights.
         """
         batch_size = int((options or {}).get("batch_size") or FITNESS_BATCH)
         w = np.asarray(weights, float)
         seeds = np.asarray(seeds, np.int64)
         out = np.empty((len(genomes), len(w), len(seeds)))
-        batches = [training_batch(int(seed), batch_size) for seed in seeds.tolist()]
-        for i, genome in enumerate(genomes):
-            net = ImagesNetwork(genome)
-            for j, (inputs, labels) in enumerate(batches):
-                out[i, :, j] = mnist_fitness(net.outputs(inputs, w), labels)
+        for j, seed in enumerate(seeds.tolist()):
+            inputs, labels = training_batch(int(seed), batch_size)
+            out[:, :, j] = jit.population_fitness(genomes, inputs, labels, w)
         return out
 
 
