@@ -48,6 +48,9 @@ class Task(ABC):
     """
 
     spec: ClassVar[TaskSpec]
+    # True when actions are the outputs clipped (then to_actions is idempotent and step(outputs)
+    # equals step(to_actions(outputs))); False for a mapping such as CarRacing's gas, [-1, 1] -> [0, 1].
+    actions_are_clipped_outputs: ClassVar[bool] = True
 
     def __init__(self, max_steps: int | None = None):
         limit = self.spec.max_steps if max_steps is None else int(max_steps)
