@@ -293,6 +293,18 @@
       return nu();
     },
 
+    /* CarRacing: the current frame's latent code (the 16 input nodes), when it changed, for
+     * the server to decode into the VAE's picture. */
+    vae_latent: function (tick, previous) {
+      var P = window.wannPlayer, st = P && P.state();
+      if (!st || st.renderer !== 'carracing') return nu();
+      var v = P.nodeValues();
+      if (!v) return nu();
+      var z = v.slice(1, 17).map(function (x) { return isFinite(x) ? Math.round(x * 1000) / 1000 : 0; });
+      if (previous && previous.z && previous.z.join(',') === z.join(',')) return nu();
+      return {z: z, frame: st.frame};
+    },
+
     apply_short_link: function (short) {
       if (!short) return [nu(), nu()];
       if (short.error) return [nu(), short.error];

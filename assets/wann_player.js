@@ -483,8 +483,78 @@
     overlay(ctx, infoLines());
   }
 
+  /* CarRacing: the view the racer's VAE sees (Gymnasium's camera: the car a quarter up from the
+   * bottom, the track turning around it, zooming in over the first second), and beside it the
+   * racer's 16 inputs, the VAE's latent code of that frame, as bars. */
+  function drawCarRacing(cv, ctx) {
+    var W = 600, H = 400, V = 400;   // the view is V x V, as the 96 x 96 observation is square
+    if (cv.width !== W || cv.height !== H) { cv.width = W; cv.height = H; }
+    var sc = ep.scene, car = ep.frames.car, o = frame * 16;
+    var win = sc.window || [1000, 800], kx = V / win[0], ky = V / win[1];
+    var hx = car[o], hy = car[o + 1], ang = -car[o + 2], t = car[o + 15];
+    var zoom = sc.start_zoom * Math.max(1 - t, 0) + sc.zoom * Math.min(t, 1);
+    var c = Math.cos(ang), s = Math.sin(ang);
+    function sx(x, y) { return ((c * (x - hx) - s * (y - hy)) * zoom + win[0] / 2) * kx; }
+    function sy(x, y) { return (win[1] - ((s * (x - hx) + c * (y - hy)) * zoom + win[1] / 4)) * ky; }
+    function rgb(a) { return 'rgb(' + a[0] + ',' + a[1] + ',' + a[2] + ')'; }
+    function poly(pts, colour) {
+      ctx.beginPath();
+      for (var i = 0; i < pts.length; i += 2) {
+        var X = sx(pts[i], pts[i + 1]), Y = sy(pts[i], pts[i + 1]);
+        if (i === 0) ctx.moveTo(X, Y); else ctx.lineTo(X, Y);
+      }
+      ctx.closePath(); ctx.fillStyle = colour; ctx.fill();
+      ctx.strokeStyle = colour; ctx.lineWidth = 0.8; ctx.stroke();  // no seams between tiles
+    }
+    ctx.save();
+    ctx.fillStyle = '#000'; ctx.fillRect(0, 0, V, V);
+    ctx.beginPath(); ctx.rect(0, 0, V, V); ctx.clip();
+    var P = sc.playfield, G = sc.grass_dim;
+    poly([P, P, P, -P, -P, -P, -P, P], rgb(sc.bg));
+    var reach = 2 * V / (zoom * Math.min(kx, ky)) + G;   // world units that can be on screen
+    for (var gx = -20; gx < 20; gx += 2) {
+      for (var gy = -20; gy < 20; gy += 2) {
+        var x0 = G * gx, y0 = G * gy;
+        if (Math.abs(x0 - hx) > reach || Math.abs(y0 - hy) > reach) continue;
+        poly([x0 + G, y0, x0, y0, x0, y0 + G, x0 + G, y0 + G], rgb(sc.grass));
+      }
+    }
+    var tiles = sc.tiles || [], cols = sc.tile_colors || [];
+    for (var k = 0; k < tiles.length; k++) {
+      var q = tiles[k];
+      if (Math.abs(q[0] - hx) > reach || Math.abs(q[1] - hy) > reach) continue;
+      poly(q, rgb(cols[k] || [102, 102, 102]));
+    }
+    // The car: wheels (body shapes turned by each wheel's angle), then the hull's four parts.
+    function body(shape, bx, by, ba, colour) {
+      var cb = Math.cos(ba), sb = Math.sin(ba), pts = [];
+      shape.forEach(function (v) { pts.push(bx + cb * v[0] - sb * v[1], by + sb * v[0] + cb * v[1]); });
+      poly(pts, colour);
+    }
+    for (var w = 1; w <= 4; w++) body(sc.wheel, car[o + 3 * w], car[o + 3 * w + 1], car[o + 3 * w + 2], '#000');
+    (sc.hull || []).forEach(function (shape) { body(shape, hx, hy, car[o + 2], 'rgb(204,0,0)'); });
+    ctx.restore();
+    // The 16 latent inputs (the network's input nodes) as bars, -3 .. 3.
+    var x0b = V + 16, bw = W - x0b - 12, top = 40, row = (H - top - 12) / 16, mid = x0b + bw / 2;
+    ctx.fillStyle = '#fbfbf8'; ctx.fillRect(V, 0, W - V, H);
+    ctx.fillStyle = '#333'; ctx.font = '13px system-ui, sans-serif';
+    ctx.fillText('what the racer reads', x0b, 18);
+    ctx.font = '11px system-ui, sans-serif';
+    ctx.fillText('VAE latent code, -3 .. 3', x0b, 32);
+    ctx.strokeStyle = '#999'; ctx.beginPath(); ctx.moveTo(mid, top); ctx.lineTo(mid, H - 12); ctx.stroke();
+    for (var i = 0; i < 16; i++) {
+      var v = ep.nodes[frame * ep.nNodes + 1 + i], y = top + i * row;
+      var len = Math.max(-1, Math.min(1, (isFinite(v) ? v : 0) / 3)) * (bw / 2 - 4);
+      ctx.fillStyle = v >= 0 ? '#2b6cb0' : '#c05621';
+      ctx.fillRect(len >= 0 ? mid : mid + len, y + 2, Math.abs(len), row - 5);
+      ctx.fillStyle = '#555';
+      ctx.fillText(String(i + 1), x0b - 14, y + row - 5);
+    }
+    overlay(ctx, infoLines());
+  }
+
   // Renderers by the name a task declares (TaskSpec.renderer).
-  var RENDERERS = {swingup: drawSwingup, biped: drawBiped};
+  var RENDERERS = {swingup: drawSwingup, biped: drawBiped, carracing: drawCarRacing};
 
   function drawMessage(cv, ctx) {
     ctx.fillStyle = '#fbfbf8'; ctx.fillRect(0, 0, cv.width, cv.height);

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .base import Task
-from .carracing_render import Renderer
+from .carracing_render import GRASS_DIM, PLAYFIELD, SCALE, WINDOW_H, WINDOW_W, ZOOM, Renderer
 from .registry import get_spec
 
 ENV_ID = "CarRacing-v3"
@@ -185,6 +185,29 @@ class CarRacingTask(Task):
             state.obs[live] = self.encode(state.pictures[live])
         state.done = done
         return state, state.obs.copy(), rewards, done.copy()
+
+    def frame(self, state: CarRacingState, index: int) -> dict:
+        """The car of episode ``index``: ``car`` is [x, y, angle] of the hull then of the 4 wheels,
+        then the clock (s; the camera zooms in over the first second)."""
+        env = state.envs[index]
+        bodies = [env.car.hull, *env.car.wheels]
+        pose = [round(float(v), 4) for b in bodies for v in (b.position[0], b.position[1], b.angle)]
+        return {"car": pose + [round(float(env.t), 4)]}
+
+    def scene(self, state: CarRacingState, index: int) -> dict:
+        """The track and the car's shapes, in world units (the player draws Gymnasium's view)."""
+        env = state.envs[index]
+        renderer = state.renderers[index]
+        track = renderer._ensure_track(env)
+        return {
+            "tiles": np.round(track.road, 2).reshape(len(track.road), -1).tolist(),
+            "tile_colors": [[int(c[0]), int(c[1]), int(c[2])] for c in track.road_colors],
+            "bg": list(track.bg), "grass": list(track.grass_color),
+            "grass_dim": GRASS_DIM, "playfield": PLAYFIELD, "zoom": ZOOM * SCALE, "start_zoom": 0.1 * SCALE,
+            "window": [WINDOW_W, WINDOW_H],
+            "hull": [np.round(v, 4).tolist() for v in renderer._shapes(env.car.hull)],
+            "wheel": np.round(renderer._shapes(env.car.wheels[0])[0], 4).tolist(),
+        }
 
     def close(self, state: CarRacingState) -> None:
         for env in state.envs:

@@ -174,18 +174,15 @@ BUILTIN_SPECS: tuple[TaskSpec, ...] = (
     ),
     TaskSpec(
         "carracing", "CarRacing", tuple(f"latent{i:02d}" for i in range(1, 17)), ("steer", "gas", "brakes"), 1000,
-        entry_point="wann_viz.tasks.carracing:CarRacingTask", panel_title="Car racing", live=False,
+        entry_point="wann_viz.tasks.carracing:CarRacingTask", panel_title="Car racing",
+        renderer="carracing", first_chunk=200,
         paper_results={"random_weights": (-69, 31), "random_shared_weight": (375, 177),
                        "tuned_shared_weight": (608, 161), "tuned_weights": (893, 74)},
-        live_note=(
-            "CarRacing can't run live here: the racer reads 16 numbers from a VAE that encodes each camera "
-            "frame, and no VAE ships with this installation. Its network view still works: explore "
-            "the structure and move the weight to see edge signs flip."
-        ),
         unavailable_note=(
-            "CarRacing genomes read the 16-number latent code (mu) of a pre-trained VAE that encodes each "
-            "camera frame; this installation has no VAE and no carracing task module, so racer.out can be "
-            "drawn and inspected but not driven."
+            "CarRacing genomes read the 16-number latent code (mu) of a VAE that encodes each camera "
+            "frame. The authors published theirs (vae_16.json in google/brain-tokyo-workshop, "
+            "WANNRelease/vae/); it does not ship here. Without a VAE file the racer can be drawn and "
+            "inspected but not driven."
         ),
         file_hints=("racer", "racing"),
     ),

@@ -93,8 +93,8 @@ def create_app(genome_dir: str | Path | None = None, upload_dir: str | Path | No
     """
     from dash import Dash
 
-    from . import (callbacks_analysis, callbacks_compare, callbacks_evolution, callbacks_export, callbacks_genome, callbacks_mnist,
-                   callbacks_rollout, callbacks_tune, callbacks_url, callbacks_weights)
+    from . import (callbacks_analysis, callbacks_carracing, callbacks_compare, callbacks_evolution, callbacks_export,
+                   callbacks_genome, callbacks_mnist, callbacks_rollout, callbacks_tune, callbacks_url, callbacks_weights)
     from .catalog import Catalog
     from .jobs import background_manager
     from .layout import build_layout
@@ -123,6 +123,7 @@ def create_app(genome_dir: str | Path | None = None, upload_dir: str | Path | No
     callbacks_export.register(app, catalog)
     callbacks_compare.register(app, catalog)
     callbacks_tune.register(app, catalog, manager)
+    callbacks_carracing.register(app, catalog)
     app.server.config["MAX_CONTENT_LENGTH"] = MAX_REQUEST_BYTES
     harden(app.server, callbacks=lambda: app.callback_map)
     app.catalog = catalog  # for tests and benchmarks

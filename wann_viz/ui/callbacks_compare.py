@@ -17,7 +17,7 @@ from dash import Input, Output, State, html, no_update
 from ..evaluate import weight_profile
 from ..genome import GenomeError
 from ..tasks.registry import find_spec
-from .catalog import Catalog, resolve_genome
+from .catalog import Catalog, is_live, not_live_note, resolve_genome
 from .clientside import clientside
 from .episodes import RequestError, run_request, whole_episode
 from .figures_analysis import compare_figure, format_score, message_figure
@@ -37,7 +37,7 @@ def _side(key: Any, weight: Any, seed: int, uploads: Any, catalog: Catalog, name
     spec = find_spec(genome.task)
     label = f"{name}: {catalog.runs.label(key) if key.startswith('run:') else (genome.name or key)}, w = {w:g}"
     out = {"label": label, "key": key, "weight": w, "task": genome.task, "score": spec.score if spec else "return"}
-    if spec is not None and spec.live:
+    if spec is not None and is_live(spec.name):
         request = {"genome": key, "seed": seed, "weight": w}
         try:
             arrays, _, _ = whole_episode(request, catalog, uploads)
@@ -50,7 +50,7 @@ def _side(key: Any, weight: Any, seed: int, uploads: Any, catalog: Catalog, name
     if spec is not None and spec.score == "accuracy":
         value = weight_profile(genome, [w], task_name=genome.task)[0]["mean"]
         return out | {"value": value}
-    return {"error": f"{name}: {(spec.live_note if spec else '') or 'this genome has no task that runs here.'}"}
+    return {"error": f"{name}: {not_live_note(genome.task) or 'this genome has no task that runs here.'}"}
 
 
 def compare(key_a: Any, weight_a: Any, key_b: Any, weight_b: Any, request: Any, uploads: Any,

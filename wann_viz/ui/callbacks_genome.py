@@ -22,6 +22,7 @@ from .catalog import (
     UploadError,
     genome_meta,
     is_live,
+    not_live_note,
     panel_title,
     panels,
     parse_upload,
@@ -340,9 +341,9 @@ def panel_view(panel: Any, meta: Any) -> tuple[str, list]:
     if task == panel:
         return f"panel panel-{panel} static", [
             html.H3(f"{title}: no live rollout yet"),
-            html.P(spec.live_note or "This task cannot run in the browser yet."),
+            html.P(not_live_note(task) or "This task cannot run in the browser yet."),
         ]
-    text = spec.live_note if not spec.live else None
+    text = not_live_note(panel)
     children = [
         html.H3(f"{title}: no genome selected"),
         html.P(text or f"Pick a {title} genome in the Genome list, or upload one."),

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..genome import Genome, GenomeError, load_genome
-from ..tasks.registry import find_spec, task_names
+from ..tasks.registry import find_spec, task_names, unavailable_reason
 from .run_store import RunStore, is_run_key
 from .short_links import ViewStore
 from .uploads import UPLOAD_PREFIX, UploadStore
@@ -47,9 +47,20 @@ def panel_title(task: str | None) -> str:
 
 
 def is_live(task: str | None) -> bool:
-    """Whether the task's episodes run and play in the browser (``TaskSpec.live``)."""
+    """Whether the task's episodes run and play in the browser here: ``TaskSpec.live`` and
+    the task available in this installation (CarRacing needs a VAE file)."""
     spec = find_spec(task)
-    return bool(spec and spec.live)
+    return bool(spec and spec.live and unavailable_reason(spec.name) is None)
+
+
+def not_live_note(task: str | None) -> str | None:
+    """Why the task's episodes do not play here (``None`` when they do)."""
+    spec = find_spec(task)
+    if spec is None:
+        return None
+    if not spec.live:
+        return spec.live_note or None
+    return unavailable_reason(spec.name)
 
 
 class UploadError(ValueError):

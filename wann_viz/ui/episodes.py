@@ -56,7 +56,7 @@ from ..genome import Genome, GenomeError
 from ..nn import program_json
 from ..rollout import Rollout, rollout
 from ..tasks.registry import find_spec, make_task
-from .catalog import MAX_KEY_CHARS, Catalog, resolve_genome
+from .catalog import MAX_KEY_CHARS, Catalog, is_live, not_live_note, resolve_genome
 from .constants import MAX_SCHEDULE, SEED_MAX, WEIGHT_MAX, WEIGHT_MIN
 from .limits import MAX_PAYLOAD_BYTES, live_refusal, payload_bytes
 from .url_state import round_weight
@@ -318,8 +318,8 @@ def run_request(request: Any, catalog: Catalog, uploads: Any = None, whole: bool
         "max_steps": _max_steps(genome.task),
     }
     spec = find_spec(genome.task)
-    if spec is None or not spec.live:
-        return head | {"unsupported": True, "message": (spec.live_note if spec else "") or NOT_LIVE}
+    if spec is None or not is_live(spec.name):
+        return head | {"unsupported": True, "message": not_live_note(genome.task) or NOT_LIVE}
     refusal = live_refusal(genome)
     if refusal is None and payload_bytes(spec.max_steps, genome.n_nodes, genome.n_out) > MAX_PAYLOAD_BYTES:
         refusal = (f"An episode of this genome would send {genome.n_nodes} node values for each of "
@@ -368,8 +368,8 @@ def whole_episode(request: Any, catalog: Catalog, uploads: Any = None) -> tuple[
     except GenomeError as exc:
         raise RequestError(str(exc)) from None
     spec = find_spec(genome.task)
-    if spec is None or not spec.live:
-        raise RequestError((spec.live_note if spec else "") or NOT_LIVE)
+    if spec is None or not is_live(spec.name):
+        raise RequestError(not_live_note(genome.task) or NOT_LIVE)
     refusal = live_refusal(genome)
     if refusal is not None:
         raise RequestError(refusal)
@@ -403,7 +403,7 @@ def run_tail(episode: Any, catalog: Catalog, uploads: Any = None) -> dict | None
     if refusal is not None:
         return {"error": refusal, "id": eid}
     spec = find_spec(genome.task)
-    if eid != episode.get("id") or spec is None or not spec.live:
+    if eid != episode.get("id") or spec is None or not is_live(spec.name):
         return {"error": "the partial episode does not match its request", "id": episode.get("id")}
     try:
         r, _ = _episode(genome, req, eid, None)

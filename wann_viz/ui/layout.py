@@ -275,6 +275,21 @@ def _network_card() -> html.Section:
     ])
 
 
+def _vae_view() -> html.Div:
+    """CarRacing: the VAE's reconstruction of the current frame from the 16 numbers the racer reads."""
+    return html.Div(className="carracing-only vae-view", children=[
+        html.Img(id="vae-recon", className="vae-recon", alt="The VAE's reconstruction of the current frame"),
+        html.Div(children=[
+            html.H4("What the racer sees"),
+            html.P(id="vae-recon-note", className="hint", children=(
+                "The racer never sees the picture: it reads the VAE's 16-number code of each frame "
+                "(the bars). This is that code decoded back into a picture.")),
+        ]),
+        dcc.Interval(id="vae-tick", interval=500),
+        dcc.Store(id="vae-latent"),
+    ])
+
+
 def _panel() -> html.Div:
     """The task panel, a grid: stage | controls and network (CSS places the parts per panel and width)."""
     return html.Div(id="panel", className="panel", children=[
@@ -284,6 +299,7 @@ def _panel() -> html.Div:
                 html.Canvas(id="stage-canvas", width=600, height=600, className="stage-canvas",
                             **{"aria-label": "Task animation", "role": "img"}),
             ]),
+            _vae_view(),
         ]),
         html.Div(className="controls-col", children=[_weight_control(), _mnist_readout(), _playback()]),
         *_mnist_cards(),
