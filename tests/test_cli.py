@@ -94,3 +94,29 @@ def test_module_entry_point():
     )
     assert res.returncode == 0, res.stderr
     assert set(json.loads(res.stdout)) == {"conditions", "profile"}
+
+
+def test_the_vae_option_checks_the_file_and_hands_it_to_the_task(tmp_path, capsys, monkeypatch):
+    import json
+
+    import numpy as np
+
+    from wann_viz.tasks.carracing import VAE_ENV
+    from wann_viz.vae import model, weights
+
+    monkeypatch.delenv(VAE_ENV, raising=False)
+    bad = tmp_path / "vae_16.json"
+    bad.write_text(json.dumps([[1, 2, 3]]))
+    assert main(["--vae", str(bad), "evaluate", "saved_genomes/carracing-authors.json"]) == 2
+    assert "holds 1" in capsys.readouterr().err
+    rng = np.random.default_rng(0)
+    params = {f"{n}/{s}": rng.normal(0, 0.05, sh).astype(np.float32)
+              for n, k, b in model.PARAMETERS[:6] for s, sh in (("kernel", k), ("bias", (b,)))}
+    good = weights.save_vae(params, tmp_path / "vae.npz", {"pipeline": "wann"})
+    rc = main(["--vae", str(good), "evaluate", "saved_genomes/carracing-authors.json", "--episodes", "1",
+               "--max-steps", "5", "--weights", "1", "--json"])
+    assert rc == 0 and "conditions" in json.loads(capsys.readouterr().out)
+    import os
+
+    assert os.environ[VAE_ENV] == str(good.resolve())
+    monkeypatch.delenv(VAE_ENV)

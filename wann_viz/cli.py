@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import json
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 
 COMMANDS: list[str] = [
     "wann_viz.cli:add_evaluate_command",
@@ -336,6 +338,8 @@ def format_report(genome, task: str, result: dict, episodes: int, seed: int, max
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m wann_viz", description="WANN Explorer command line tools")
+    parser.add_argument("--vae", metavar="PATH", help="CarRacing: the VAE file to encode frames with (this "
+                        "project's .npz or the authors' vae_16.json); the same as setting WANN_VAE")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
     for ref in COMMANDS:
@@ -362,4 +366,14 @@ def _join_negative_values(argv: list[str]) -> list[str]:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(_join_negative_values(argv))
+    if args.vae:
+        from .tasks.carracing import VAE_ENV
+        from .vae import VaeFileError, load_vae
+
+        try:
+            load_vae(args.vae)  # refuse a bad file here, in plain words, before any work starts
+        except VaeFileError as exc:
+            print(f"--vae {args.vae}: {exc}", file=sys.stderr)
+            return 2
+        os.environ[VAE_ENV] = str(Path(args.vae).resolve())  # worker processes inherit it
     return int(args.run(args) or 0)

@@ -312,6 +312,27 @@ def test_biped_runs_live(page, live_server):
     page.wait_for_function("window.wannPlayer.state().frame > 20")
 
 
+def test_carracing_plays_shows_what_the_racer_sees_and_follows_the_weight(page, live_server):
+    from wann_viz.tasks.carracing import vae_path
+
+    if vae_path() is None:
+        pytest.skip("no VAE file is installed (data/vae/ or WANN_VAE)")
+    s0 = open_app(page, live_server, "?genome=carracing-authors&seed=1&weight=-0.7")
+    assert s0["task"] == "carracing" and s0["renderer"] == "carracing"
+    page.wait_for_function("window.wannPlayer.state().frame > 30", timeout=60_000)
+    first = state(page)["returnNow"]
+    page.wait_for_function("(r) => window.wannPlayer.state().returnNow !== r", arg=first, timeout=30_000)
+    # the VAE's picture of the frame on the stage (decoded from the 16 inputs on the server)
+    page.wait_for_function("document.querySelector('#vae-recon').src.startsWith('data:image/png')", timeout=20_000)
+    assert page.locator("#vae-recon").is_visible()
+    page.wait_for_function("window.wannPlayer.state().complete", timeout=90_000)
+    before = state(page)
+    page.locator("#weight-input").fill("1.5")
+    page.locator("#weight-input").press("Enter")
+    after = wait_for_new_episode(page, before["id"])
+    assert after["request"]["weight"] == 1.5 and after["finalReturn"] != before["finalReturn"]
+
+
 def test_embed_view_and_shared_link(page, live_server):
     open_app(page, live_server, "?genome=biped-authors&weight=-1.2&seed=3&panel=biped", path="/embed")
     s = state(page)
