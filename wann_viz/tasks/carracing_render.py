@@ -109,6 +109,7 @@ class Renderer:
         self.track: TrackArrays | None = None
         self._track_key = None
         self._bodies: dict = {}
+        self._car = None
 
     def _ensure_track(self, env) -> TrackArrays:
         key = id(env.road_poly), len(env.road_poly)
@@ -169,35 +170,55 @@ class Renderer:
             self._bodies[key] = got
         return got[1]
 
-    def _draw_car(self, draw, env, angle, zoom, trans) -> None:
-        shapes, colors = [], []  # world polygons in drawing order, transformed together
-        for obj in env.car.drawlist:
+    def _car_layout(self, car) -> tuple:
+        """The car's polygons in drawing order as arrays (made once per car): body-frame vertices
+        (P, 4, 2) (hull parts padded by repeating their last vertex), the body of each, colours."""
+        if self._car is not None and self._car[0] is car:
+            return self._car[1]
+        polys, owner, colors, wheels = [], [], [], []
+        for b, obj in enumerate(car.drawlist):
             color = tuple(int(c * 255) for c in obj.color)
-            tr = obj.transform
             for local in self._shapes(obj):
-                shapes.append(_world(tr, local))
+                pad = np.concatenate([local, np.repeat(local[-1:], max(0, 8 - len(local)), axis=0)])[:8]
+                polys.append(pad)
+                owner.append(b)
                 colors.append(color)
-                if "phase" not in obj.__dict__:
-                    continue
-                # The wheel's turning stripe, as Gymnasium draws it.
-                a1, a2 = obj.phase, obj.phase + 1.2
-                s1, s2, c1, c2 = math.sin(a1), math.sin(a2), math.cos(a1), math.cos(a2)
-                if s1 > 0 and s2 > 0:
-                    continue
-                if s1 > 0:
-                    c1 = float(np.sign(c1))
-                if s2 > 0:
-                    c2 = float(np.sign(c2))
-                local = [(-WHEEL_W * CAR_SIZE, WHEEL_R * c1 * CAR_SIZE), (WHEEL_W * CAR_SIZE, WHEEL_R * c1 * CAR_SIZE),
-                         (WHEEL_W * CAR_SIZE, WHEEL_R * c2 * CAR_SIZE), (-WHEEL_W * CAR_SIZE, WHEEL_R * c2 * CAR_SIZE)]
-                shapes.append(_world(tr, np.array(local)))
-                colors.append(WHEEL_WHITE)
-        sizes = [len(p) for p in shapes]
-        flat = self._to_canvas(np.concatenate(shapes), angle, zoom, trans)
-        start = 0
-        for n, color in zip(sizes, colors):
-            draw.polygon(flat[start: start + n].ravel().tolist(), fill=color)
-            start += n
+            if "phase" in obj.__dict__:
+                wheels.append(b)
+        layout = (np.array(polys), np.array(owner), colors, np.array(wheels), [len(p) for p in polys])
+        self._car = (car, layout)
+        return layout
+
+    def _draw_car(self, draw, env, angle, zoom, trans) -> None:
+        car = env.car
+        polys, owner, colors, wheels, _ = self._car_layout(car)
+        bodies = car.drawlist
+        tf = [b.transform for b in bodies]
+        rot = np.array([(t.q.c, t.q.s) for t in tf])
+        pos = np.array([tuple(t.position) for t in tf])
+        # The wheels' turning stripes, as Gymnasium draws them (skipped when both edges face away).
+        phase = np.array([bodies[w].phase for w in wheels])
+        s1, s2 = np.sin(phase), np.sin(phase + 1.2)
+        c1 = np.where(s1 > 0, np.sign(np.cos(phase)), np.cos(phase))
+        c2 = np.where(s2 > 0, np.sign(np.cos(phase + 1.2)), np.cos(phase + 1.2))
+        show = ~((s1 > 0) & (s2 > 0))
+        ww, wr = WHEEL_W * CAR_SIZE, WHEEL_R * CAR_SIZE
+        stripes = np.stack([np.stack([-ww + 0 * c1, wr * c1], 1), np.stack([ww + 0 * c1, wr * c1], 1),
+                            np.stack([ww + 0 * c2, wr * c2], 1), np.stack([-ww + 0 * c2, wr * c2], 1)], axis=1)
+        stripes = np.concatenate([stripes, stripes], axis=1)  # 8 vertices, as the padded polygons
+        local = np.concatenate([polys, stripes])
+        who = np.concatenate([owner, wheels])
+        c, sn = rot[who, 0][:, None], rot[who, 1][:, None]
+        world = np.stack([c * local[..., 0] - sn * local[..., 1] + pos[who, 0][:, None],
+                          sn * local[..., 0] + c * local[..., 1] + pos[who, 1][:, None]], axis=-1)
+        flat = self._to_canvas(world, angle, zoom, trans).reshape(len(world), 16).tolist()
+        # Gymnasium draws each wheel's stripe right after the wheel.
+        stripe_of = {int(w): len(polys) + i for i, w in enumerate(wheels.tolist()) if show[i]}
+        for i in range(len(polys)):
+            draw.polygon(flat[i], fill=colors[i])
+            j = stripe_of.get(int(owner[i]))
+            if j is not None:
+                draw.polygon(flat[j], fill=WHEEL_WHITE)
 
     def _draw_indicators(self, draw, env) -> None:
         """The black bar at the bottom with Gymnasium's bars (drawn after its flip, in window units)."""
