@@ -1,11 +1,10 @@
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from wann_viz import Genome, GenomeError, attach_tuned_weights, load_genome, parse_genome, save_genome
-from wann_viz.genome import MAX_FILE_BYTES, genome_from_matrix_text, genome_to_dict
+from wann_viz.genome import MAX_FILE_BYTES, genome_from_matrix_text
 
 ROOT = __import__("pathlib").Path(__file__).resolve().parents[1]
 SAVED, GOLDEN = ROOT / "saved_genomes", ROOT / "tests" / "golden"
