@@ -297,7 +297,8 @@
      * the server to decode into the VAE's picture. */
     vae_latent: function (tick, previous) {
       var P = window.wannPlayer, st = P && P.state();
-      if (!st || st.renderer !== 'carracing') return nu();
+      var view = document.querySelector('.vae-view');
+      if (!st || !st.id || !view || view.offsetParent === null) return nu();  // shown on the Car racing panel only
       var v = P.nodeValues();
       if (!v) return nu();
       var z = v.slice(1, 17).map(function (x) { return isFinite(x) ? Math.round(x * 1000) / 1000 : 0; });

@@ -102,3 +102,12 @@ def wiring():
 
     return SimpleNamespace(direct=mnist_direct_pixels, column_7=MNIST_COLUMN_7, gauss_pixel=MNIST_GAUSS_PIXEL,
                            tanh=MNIST_HIDDEN_TANH, gauss=MNIST_HIDDEN_GAUSS, output0=MNIST_OUTPUT0)
+
+
+@pytest.fixture
+def no_vae(monkeypatch, tmp_path):
+    """An installation without a CarRacing VAE: no $WANN_VAE and no data/vae/ file."""
+    from wann_viz.tasks import carracing
+
+    monkeypatch.delenv(carracing.VAE_ENV, raising=False)
+    monkeypatch.setattr(carracing, "DATA_VAE", tmp_path / "no-vae.npz")

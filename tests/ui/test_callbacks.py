@@ -66,10 +66,10 @@ def test_options_are_grouped_by_task(catalog):
     assert [o["value"] for o in options if not o.get("disabled")] == catalog.keys()
 
 
-def test_picking_a_genome_sets_its_panel_and_best_weight(catalog):
+def test_picking_a_genome_sets_its_panel_and_best_weight(catalog, no_vae):
     meta = {"key": "swingup-authors", "task": "swingup"}
     out = cg.select_genome("genome-picker", catalog=catalog, picker="carracing-authors", meta=meta)
-    # no measured best weight (no VAE here): the weight stays where it was
+    # no measured best weight (and no VAE here): the weight stays where it was
     assert out["panel"] == "carracing" and "weight" not in out and not out["meta"]["live"]
     assert out["selected"] is None
     out = cg.select_genome("genome-picker", catalog=catalog, picker="nope", meta=meta)
@@ -153,7 +153,7 @@ def test_a_browser_cannot_forge_or_borrow_an_upload(catalog):
             resolve_genome(catalog, key, uploads)
 
 
-def test_genome_info_and_panel_view(catalog):
+def test_genome_info_and_panel_view(catalog, no_vae):
     meta = {"key": "swingup-authors", "task": "swingup"}
     text = json.dumps([c.to_plotly_json() for c in cg.genome_info(meta, {}, catalog)], default=str)
     assert "29 nodes" in text and "Apache" in text and "932" in text
@@ -274,9 +274,19 @@ def test_biped_comes_in_two_parts_that_join(catalog):
     assert again["complete"] and again["id"] == head["id"] and again["nonce"] == 9
 
 
-def test_network_only_tasks_say_why(catalog):
+def test_network_only_tasks_say_why(catalog, no_vae):
     p, _ = cr.run_episode(request(genome="carracing-authors", weight=-0.7), {}, catalog)
-    assert p["unsupported"] and "VAE" in p["message"]
+    assert p["unsupported"] and "VAE" in p["message"] and "WANN_VAE" in p["message"]
+
+
+def test_carracing_runs_live_with_the_shipped_vae(catalog):
+    from wann_viz.tasks.carracing import DATA_VAE
+
+    assert DATA_VAE.is_file()  # data/vae/carracing-vae16.npz ships with the project
+    assert cg.panel_view("carracing", {"key": "carracing-authors", "task": "carracing"})[0].endswith("live")
+    p, _ = cr.run_episode(request(genome="carracing-authors", weight=-0.7), {}, catalog)
+    assert "unsupported" not in p and p["renderer"] == "carracing" and p["steps"] >= 1
+    assert len(p["scene"]["tiles"]) > 100 and p["frame_widths"] == {"car": 16}
 
 
 @pytest.mark.parametrize("bad, words", [
