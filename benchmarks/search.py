@@ -16,7 +16,7 @@ Run: python benchmarks/search.py [--quick] [--only swingup|biped|mnist] [--mnist
    timing. The ratio is the speed-up.
 3. MNIST: one genome evaluation (1,000 training images x 6 weights, the
    paper's fitness) for the populations of an MNIST run at generations 1,
-   128 and 1024 (``--mnist-run``, default the shipped example run), beside
+   128 and 1024 (``--mnist-run``, default the shipped paper-settings run), beside
    * its arithmetic minimum: connections x 1,000 x 6 multiply-adds at the
      rate numpy reaches on the multiply-add of one connection over a row of
      values (``acc += w * x`` on 6 x 1,000 floats, measured in this run; a
@@ -55,7 +55,7 @@ from wann_viz.tasks.registry import make_task
 
 ROOT = Path(__file__).resolve().parents[1]
 SAVED = ROOT / "saved_genomes"
-MNIST_RUN = ROOT / "data" / "runs" / "example-mnist"
+MNIST_RUN = ROOT / "data" / "runs" / "mnist-paper"
 MNIST_GENERATIONS = (1, 128, 1024)
 WEIGHTS = [-2.0, -1.0, -0.5, 0.5, 1.0, 2.0]
 

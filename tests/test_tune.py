@@ -52,3 +52,17 @@ def test_resume_needs_a_checkpoint(tmp_path):
     (tmp_path / CHECKPOINT).write_text('{"format": "something else"}')
     with pytest.raises(ValueError, match="not a tuning checkpoint"):
         tune(two_path_net(), settings(), tmp_path, resume=True)
+
+
+def test_going_on_from_tuned_weights_never_hands_back_worse_ones(tmp_path):
+    g = two_path_net()
+    first = tune(g, settings(generations=4), tmp_path / "a")
+    s = settings(generations=3, seed=5, start_tuned=True)
+    seeds = training_seeds(s)
+    start = evaluate_weights(first, "swingup", np.asarray(first.tuned_weights)[None], seeds, 300)[0]
+    again = tune(first, s, tmp_path / "b")
+    assert again.extra["tuning"]["best_training_return"] >= start - 1e-9
+    got = evaluate_weights(first, "swingup", np.asarray(again.tuned_weights)[None], seeds, 300)[0]
+    assert got == pytest.approx(again.extra["tuning"]["best_training_return"], abs=1e-9)
+    with pytest.raises(ValueError, match="no tuned weights"):
+        tune(g, s, tmp_path / "c")

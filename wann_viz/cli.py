@@ -201,6 +201,9 @@ def add_tune_command(subparsers) -> None:
     p.add_argument("--popsize", type=positive_int, default=None, help="candidates per generation (CMA-ES's default)")
     p.add_argument("--sigma", type=float, default=0.5, help="initial step size (0.5)")
     p.add_argument("--start-weight", type=float, default=None, help="start (default: the best shared weight)")
+    p.add_argument("--from-tuned", action="store_true",
+                   help="cma: start from the genome's tuned weights (go on from an earlier tuning, e.g. with more "
+                        "episodes)")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint beside --out")
     p.add_argument("--method", choices=("auto", "cma", "gradient"), default="auto",
                    help="cma (episodes), gradient (backpropagation; tasks with labelled data, MNIST); "
@@ -236,6 +239,8 @@ def run_tune(args) -> int:
                                                  "processes": args.processes}
     if args.start_weight is not None:
         settings["start_weight"] = float(args.start_weight)
+    if args.from_tuned:
+        settings["start_tuned"] = True
     out = Path(args.out)
     bar = ProgressBar(f"tune {task}")
     start = time.monotonic()

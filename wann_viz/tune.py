@@ -51,13 +51,24 @@ def editable_extra(genome: Genome) -> dict:
     return json.loads(json.dumps(dict(genome.extra or {}), default=lambda o: dict(o)))
 
 
-def _strategy(settings: dict, n: int):
+def start_point(genome: Genome, settings: dict) -> np.ndarray:
+    """(C,) where CMA-ES starts: every connection at ``start_weight``, or, with ``start_tuned``,
+    the genome's own tuned weights (to go on from an earlier tuning with other settings)."""
+    if settings.get("start_tuned"):
+        if genome.tuned_weights is None:
+            raise ValueError("this genome has no tuned weights to start from; leave out --from-tuned")
+        return np.clip(np.asarray(genome.tuned_weights, float), -WEIGHT_BOUND, WEIGHT_BOUND)
+    return np.full(genome.n_connections, float(settings["start_weight"]))
+
+
+def _strategy(settings: dict, x0: np.ndarray):
     cma = _cma()
+    n = len(x0)
     options = {"seed": int(settings["seed"]) + 1, "verbose": -9, "bounds": [-WEIGHT_BOUND, WEIGHT_BOUND],
                "CMA_diagonal": n > 100}
     if settings.get("popsize"):
         options["popsize"] = int(settings["popsize"])
-    return cma.CMAEvolutionStrategy(np.full(n, settings["start_weight"]), float(settings["sigma0"]), options)
+    return cma.CMAEvolutionStrategy(x0, float(settings["sigma0"]), options)
 
 
 def training_seeds(settings: dict) -> np.ndarray:
@@ -112,9 +123,10 @@ def tune(genome: Genome, settings: dict, folder: str | Path | None = None, *, re
         settings = {**doc["settings"], "generations": max(int(settings["generations"]), len(doc["told"]))}
         told = [[float(f) for f in row] for row in doc["told"]]
     n = genome.n_connections
-    es = _strategy(settings, n)
+    x0 = start_point(genome, settings)
+    es = _strategy(settings, x0)
     seeds = training_seeds(settings)
-    best = {"x": np.full(n, settings["start_weight"]), "f": -math.inf}
+    best = {"x": x0.copy(), "f": -math.inf}
     history = {"generation": [], "best": [], "mean": []}
 
     def generation(g: int, fitness: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
@@ -135,6 +147,9 @@ def tune(genome: Genome, settings: dict, folder: str | Path | None = None, *, re
         f = evaluate_weights(genome, settings["task"], xs, seeds, settings.get("max_steps"),
                              settings.get("processes"))
         return np.where(np.isfinite(f), f, -1e9)
+
+    if settings.get("start_tuned"):  # the start is a real candidate: never hand back worse weights
+        best["f"] = float(run_episodes(x0[None])[0])
 
     started = time.perf_counter()
     for g in range(len(told), int(settings["generations"])):
