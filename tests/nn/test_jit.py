@@ -154,3 +154,19 @@ def test_exp_and_tanh_rows_are_within_a_few_ulps_of_numpy():
     np.testing.assert_array_equal(np.isnan(v), np.isnan(want))
     assert v[x == np.inf][0] == 1.0 and v[x == -np.inf][0] == -1.0
     assert math.copysign(1.0, v[np.flatnonzero(np.signbit(x) & (x == 0))[0]]) == -1.0  # tanh(-0.0) = -0.0
+
+
+def test_sin_and_cos_rows_are_numpys_sin_and_cos_of_x_times_pi():
+    rng = np.random.default_rng(4)
+    special = [0.0, -0.0, 0.5, -0.5, 1.0, 2.0, -1.5, 0.25, 1e-300, 1e6, -3e7, 2.0**19 / np.pi,
+               np.inf, -np.inf, np.nan, 1e300]
+    x = np.concatenate([rng.uniform(-3, 3, 20000), rng.normal(0, 100, 5000), rng.uniform(-3e5, 3e5, 5000), special])
+    quad = np.empty(x.size, np.int64)
+    for cosine, fn in ((False, np.sin), (True, np.cos)):
+        v = x.copy()
+        jit._trig_row(v, cosine, quad)
+        with np.errstate(all="ignore"):
+            want = fn(x * np.pi)
+        np.testing.assert_array_equal(np.isnan(v), np.isnan(want))
+        ok = np.isfinite(want)
+        assert np.abs(v[ok] - want[ok]).max() <= 4.5e-16  # a couple of ulps of 1
