@@ -15,6 +15,8 @@ def tiny(task: str, **over):
         base.update(max_steps=15, population=4, tournament_size=2, weights=[-1.0, 1.0])
     elif task == "mnist":
         base.update(population=6, batch_size=40, weights=[-1.0, 1.0])
+    elif task == "carracing":
+        base.update(max_steps=12, population=4, tournament_size=2, weights=[-1.0, 1.0], action_repeat=3)
     base.update(over)
     return load_settings(task, overrides=base)
 

@@ -86,3 +86,20 @@ def test_carracing_without_a_task_module_is_a_clear_error(tmp_path, capsys):
 def test_cli_reports_bad_settings(tmp_path, capsys):
     rc = main(["search", "--task", "swingup", "--population", "1", "--out", str(tmp_path / "x")])
     assert rc == 2 and "population must be" in capsys.readouterr().err
+
+
+def test_tiny_carracing_run_holds_each_action_for_action_repeat_frames(tmp_path, tiny):
+    from wann_viz.search import engine
+    from wann_viz.search.algorithm import Search
+    from wann_viz.tasks.carracing import vae_path
+
+    if vae_path() is None:
+        pytest.skip("no VAE file is installed")
+    s = tiny("carracing", generations=2)
+    champion = run_search(s, tmp_path / "r", progress=False)
+    assert champion.task == "carracing" and champion.n_in == 16
+    genomes = [ind.to_genome("carracing") for ind in Search(s).population[:2]]
+    # 150 frames: past the camera's first second, the car moves and its inputs change
+    held = engine.evaluate_chunk(engine.make_chunk("carracing", genomes, [2.0], [5], 150, {"action_repeat": 5}))
+    every = engine.evaluate_chunk(engine.make_chunk("carracing", genomes, [2.0], [5], 150, {"action_repeat": 1}))
+    assert held.shape == every.shape == (2, 1, 1) and not np.array_equal(held, every)

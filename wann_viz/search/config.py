@@ -88,9 +88,11 @@ SCHEMA: dict[str, tuple[Callable[[Any], bool], str, str]] = {
     "champion_candidates": (*_int_range(1, 1000), "best distinct genomes re-tested at the end"),
     "champion_episodes": (*_int_range(1, 10_000), "episodes per weight when re-testing candidates"),
     "batch_size": (*_int_range(1, 60_000), "training images per fitness evaluation (tasks that take it: MNIST)"),
+    "action_repeat": (*_int_range(1, 16), "frames each decision is held for (tasks that take it: CarRacing; "
+                                          "max_steps still counts frames)"),
 }
 # Keys that only some tasks take (their TaskSpec.search_options).
-TASK_OPTION_KEYS = ("batch_size",)
+TASK_OPTION_KEYS = ("batch_size", "action_repeat")
 # Settings that may be left out (runs written before they existed resume unchanged).
 OPTIONAL = {"save_populations": []}
 REQUIRED = [k for k in SCHEMA if k not in TASK_OPTION_KEYS and k not in OPTIONAL]

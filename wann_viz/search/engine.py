@@ -98,7 +98,9 @@ def evaluate_chunk(chunk: dict) -> np.ndarray:
         the mean cross-entropy.
     """
     genomes = [g if isinstance(g, Genome) else genome_from_dict(g) for g in chunk["genomes"]]
-    task = make_task(chunk["task"], max_steps=chunk["max_steps"])
+    options = chunk.get("options") or {}
+    own = {k: options[k] for k in get_spec(chunk["task"]).task_settings if k in options}  # e.g. action_repeat
+    task = make_task(chunk["task"], max_steps=chunk["max_steps"], **own)
     return evaluate_population(genomes, task, chunk["weights"], chunk["seeds"], chunk["max_steps"],
                                chunk.get("options"))
 

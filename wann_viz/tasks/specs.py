@@ -61,6 +61,8 @@ class TaskSpec:
         search_settings: defaults of the search (over ``settings/common.json``
             and ``settings/NAME.json`` when that file exists).
         search_options: setting keys only this task takes (MNIST's ``batch_size``).
+        task_settings: those of them the search hands to the task's constructor
+            (CarRacing's ``action_repeat``); the others go to ``population_fitness``.
         paper_results: the paper's table, condition -> (mean, sd or None).
         paper_note: one line printed under the table (units, version differences).
         live_note: what the explorer says instead of an episode when ``live`` is False.
@@ -91,6 +93,7 @@ class TaskSpec:
     default_weights: tuple[float, ...] = DEFAULT_WEIGHTS
     search_settings: Mapping = field(default_factory=dict)
     search_options: tuple[str, ...] = ()
+    task_settings: tuple[str, ...] = ()
     paper_results: Mapping = field(default_factory=dict)
     paper_note: str = ""
     live_note: str = ""
@@ -176,6 +179,7 @@ BUILTIN_SPECS: tuple[TaskSpec, ...] = (
         "carracing", "CarRacing", tuple(f"latent{i:02d}" for i in range(1, 17)), ("steer", "gas", "brakes"), 1000,
         entry_point="wann_viz.tasks.carracing:CarRacingTask", panel_title="Car racing",
         renderer="carracing", first_chunk=200,
+        search_options=("action_repeat",), task_settings=("action_repeat",),
         paper_results={"random_weights": (-69, 31), "random_shared_weight": (375, 177),
                        "tuned_shared_weight": (608, 161), "tuned_weights": (893, 74)},
         unavailable_note=(
