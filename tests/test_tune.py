@@ -66,3 +66,13 @@ def test_going_on_from_tuned_weights_never_hands_back_worse_ones(tmp_path):
     assert got == pytest.approx(again.extra["tuning"]["best_training_return"], abs=1e-9)
     with pytest.raises(ValueError, match="no tuned weights"):
         tune(g, s, tmp_path / "c")
+
+
+def test_resuming_a_run_that_started_from_tuned_weights_is_the_same_run(tmp_path):
+    g = tune(two_path_net(), settings(generations=3), tmp_path / "a")
+    s = settings(generations=4, seed=2, start_tuned=True)
+    straight = tune(g, s, tmp_path / "b")
+    tune(g, settings(generations=2, seed=2, start_tuned=True), tmp_path / "c")
+    resumed = tune(g, s, tmp_path / "c", resume=True)
+    assert list(resumed.tuned_weights) == list(straight.tuned_weights)
+    assert resumed.extra["tuning"]["best_training_return"] == straight.extra["tuning"]["best_training_return"]

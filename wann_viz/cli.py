@@ -233,6 +233,10 @@ def run_tune(args) -> int:
         print(f"error: {task} has no labelled data to tune by gradient; use --method cma", file=sys.stderr)
         return 2
     if data is not None:
+        if args.from_tuned:
+            print("error: --from-tuned goes with --method cma; tuning by gradient starts from the shared weight",
+                  file=sys.stderr)
+            return 2
         return _run_gradient_tune(args, genome, task, data)
     settings = default_settings(genome, task) | {"generations": args.generations, "episodes": args.episodes,
                                                  "seed": args.seed, "popsize": args.popsize, "sigma0": args.sigma,

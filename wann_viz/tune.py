@@ -140,9 +140,6 @@ def tune(genome: Genome, settings: dict, folder: str | Path | None = None, *, re
         history["mean"].append(float(f.mean()))
         return f
 
-    for g, row in enumerate(told):  # replay: the same asks, told the same fitness
-        generation(g, lambda xs, row=row: np.array(row))
-
     def run_episodes(xs: np.ndarray) -> np.ndarray:
         f = evaluate_weights(genome, settings["task"], xs, seeds, settings.get("max_steps"),
                              settings.get("processes"))
@@ -150,6 +147,9 @@ def tune(genome: Genome, settings: dict, folder: str | Path | None = None, *, re
 
     if settings.get("start_tuned"):  # the start is a real candidate: never hand back worse weights
         best["f"] = float(run_episodes(x0[None])[0])
+
+    for g, row in enumerate(told):  # replay: the same asks, told the same fitness
+        generation(g, lambda xs, row=row: np.array(row))
 
     started = time.perf_counter()
     for g in range(len(told), int(settings["generations"])):

@@ -170,3 +170,9 @@ def test_sin_and_cos_rows_are_numpys_sin_and_cos_of_x_times_pi():
         np.testing.assert_array_equal(np.isnan(v), np.isnan(want))
         ok = np.isfinite(want)
         assert np.abs(v[ok] - want[ok]).max() <= 4.5e-16  # a couple of ulps of 1
+
+
+def test_no_images_score_minus_infinity():
+    g = random_genome(np.random.default_rng(1), n_conn=60)
+    fit = jit.population_fitness([g], np.zeros((0, 256)), np.zeros(0, np.int64), WEIGHTS)
+    assert fit.shape == (1, 6) and np.all(fit == -np.inf)

@@ -74,3 +74,9 @@ def test_the_authors_racer_drives_through_the_one_episode_loop(tmp_path, monkeyp
     a = rollout(racer, task, [4], weight=1.0, record=False, engine="batch")
     b = rollout(racer, task, [4], weight=1.0, record=False, engine="batch")
     assert np.array_equal(np.asarray(a.returns), np.asarray(b.returns))  # the same seed, the same episode
+
+
+def test_a_missing_vae_file_is_named(monkeypatch, tmp_path):
+    monkeypatch.setenv(carracing.VAE_ENV, str(tmp_path / "gone.npz"))
+    reason = registry.unavailable_reason("carracing")
+    assert "gone.npz" in reason and "does not exist" in reason

@@ -40,3 +40,11 @@ def test_no_picture_without_a_decoder_or_with_a_bad_code(tmp_path):
     assert cc.reconstruction([0.0] * 16, None)[0] is None
     assert "16 finite" in cc.reconstruction([0.0] * 15, enc)[1]
     assert "16 finite" in cc.reconstruction([float("nan")] * 16, enc)[1]
+
+
+def test_a_malformed_code_from_the_browser_is_a_note_not_an_error(tmp_path):
+    params = _params(2)
+    enc = weights.save_vae(params, tmp_path / "vae.npz", {"pipeline": "wann"})
+    for junk in (["a"] * 16, [[1, 2], [3]], None, "x"):
+        src, note = cc.reconstruction(junk, enc)
+        assert src is None and "16 finite" in note

@@ -150,3 +150,25 @@ def test_a_frame_gets_the_same_code_in_any_batch():
         assert np.array_equal(model.encode(params, x[:n])[0], alone[:n])
     perm = rng.permutation(12)
     assert np.array_equal(model.encode(params, x[perm])[0], alone[perm])
+
+
+def test_npz_files_with_foreign_entries_or_a_bad_meta_are_refused(tmp_path):
+    import io
+    import zipfile
+
+    params = {k: v for k, v in random_params(12).items() if k.split("/")[0] in model.ENCODER}
+    path = weights.save_vae(params, tmp_path / "vae.npz", {"pipeline": "wann"})
+    data = path.read_bytes()
+    extra = io.BytesIO(data)
+    with zipfile.ZipFile(extra, "a") as zf:
+        zf.writestr("payload.npy", b"x" * 10)
+    with pytest.raises(weights.VaeFileError, match="entries"):
+        weights.load_vae(extra.getvalue())
+    weights.save_vae(params, tmp_path / "odd.npz", {"pipeline": "nope"})
+    with pytest.raises(weights.VaeFileError, match="pipeline"):
+        weights.load_vae(tmp_path / "odd.npz")
+    bad_meta = {**params, "meta": np.array(json.dumps([1, 2]))}
+    np.savez(tmp_path / "list.npz", **bad_meta)
+    with pytest.raises(weights.VaeFileError, match="wann-vae"):
+        weights.load_vae(tmp_path / "list.npz")
+    assert model.encode(weights.load_vae(path)[0], np.zeros((0, 64, 64, 3)))[0].shape == (0, 16)

@@ -5,7 +5,7 @@
   every episode: its arithmetic does not depend on the block or the batch, and
   :func:`scalar_program` / :func:`run_program` repeat it bit for bit on Python floats);
 * :class:`ImagesNetwork` (``images``): one genome over many samples (MNIST's 10,000 images);
-  at shared weights it runs
+  its predictions at shared weights come from
 * :mod:`~wann_viz.nn.jit`: many genomes over many images in one compiled (numba) call
   (the MNIST search's fitness, and predictions).
 

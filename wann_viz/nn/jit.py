@@ -24,9 +24,9 @@ Where the time goes and why this layout:
 * The fitness (minus the mean cross-entropy) or the prediction (argmax) is
   taken per image right after the outputs, so no (K, B, 10) array is stored.
 
-Outputs agree with :meth:`wann_viz.nn.single.Network.forward` (the same
-formulas, sum-then-scale, float64, no fast-math so nan and inf propagate) to
-rounding: the order of additions and the last bit of exp and tanh may differ
+Outputs agree with the reference loop :func:`wann_viz.nn.naive_forward` at
+finite weights (the same formulas, sum-then-scale over each node's real
+sources, float64, no fast-math so nan and inf propagate) to rounding: the order of additions and the last bit of exp and tanh may differ
 (tested to 1e-9 on random genomes). numba caches its machine code on disk
 (``NUMBA_CACHE_DIR`` moves it), so a new process compiles once.
 """
@@ -448,7 +448,7 @@ def _call(genomes: Sequence[Genome], inputs, weights, labels, mode: int, cols=No
         lab = np.ascontiguousarray(labels, dtype=np.int64)
         if lab.shape != (n_b,) or (n_g and n_b and (lab.min() < 0 or lab.max() >= n_out)):
             raise ValueError(f"labels must be {n_b} classes in [0, {n_out})")
-    fitness = np.empty((n_g, n_k) if mode == _FITNESS else (0, 0))
+    fitness = np.full((n_g, n_k) if mode == _FITNESS else (0, 0), -np.inf)  # no images: -inf, as mnist_fitness
     pred = np.empty((n_g, n_k, n_b) if mode == _PREDICT else (0, 0, 0), np.int8)
     outputs = np.empty((n_g, n_k, n_b, n_out) if mode == _OUTPUTS else (0, 0, 0, 0))
     if n_g and n_b:

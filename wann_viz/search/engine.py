@@ -110,7 +110,7 @@ def chunk_sizes(genomes: Sequence[Genome], samples: int, budget: int = CHUNK_BUD
     """Split genomes into consecutive chunks of bounded memory.
 
     Args:
-        samples: samples per genome (weights x episodes, or weights x images).
+        samples: samples per genome (weights x episodes).
         budget: floats per chunk.
         max_genomes: at most this many genomes per chunk.
         min_chunks: at least this many chunks (to feed every worker), when

@@ -52,6 +52,8 @@ def save_population(genomes: list[Genome], path: Path) -> None:
     """Write genomes as flat int arrays (``io``, ``n_nodes``, ``n_connections``,
     ``activations``, ``connections``: genome node order, enabled connections only)."""
     path = Path(path)
+    if not genomes:
+        raise ValueError("no genomes to save")
     arrays = {
         "io": np.array([[g.n_in, g.n_out] for g in genomes], np.int64).reshape(-1, 2),
         "n_nodes": np.array([g.n_nodes for g in genomes], np.int64),

@@ -40,6 +40,20 @@ def vae_path() -> Path | None:
     return DATA_VAE if DATA_VAE.is_file() else None
 
 
+def load_vae_cached(path) -> tuple[dict, dict]:
+    """``wann_viz.vae.load_vae`` kept in the one result cache, keyed by the file's path, time and size:
+    every search chunk and every explorer episode builds a task, and the authors' file is 20 MB of JSON."""
+    from ..cache import results
+    from ..vae import load_vae
+
+    p = Path(path).resolve()
+    try:
+        st = p.stat()
+    except OSError:
+        return load_vae(p)  # the loader says, in plain words, what is wrong with the path
+    return results.get_or_compute(("vae", str(p), st.st_mtime_ns, st.st_size), lambda: load_vae(p))
+
+
 _ENV_CLASS = None
 
 
@@ -120,13 +134,11 @@ class CarRacingTask(Task):
 
     def __init__(self, max_steps: int | None = None, vae=None, action_repeat: int = 1):
         super().__init__(max_steps)
-        from ..vae import load_vae
-
         if vae is None:
             vae = vae_path()
-            if vae is None:
+            if vae is None or not Path(vae).is_file():
                 raise RuntimeError(self.unavailable_reason())
-        self.params, self.meta = load_vae(vae) if not isinstance(vae, tuple) else vae
+        self.params, self.meta = load_vae_cached(vae) if not isinstance(vae, tuple) else vae
         self.pipeline = self.meta.get("pipeline", "wann")
         self.action_repeat = int(action_repeat)
         if self.action_repeat < 1:
@@ -137,9 +149,12 @@ class CarRacingTask(Task):
 
     @classmethod
     def unavailable_reason(cls) -> str | None:
-        if vae_path() is None:
+        path = vae_path()
+        if path is None:
             return ("CarRacing needs a VAE to turn frames into the racer's 16 inputs: none was found "
                     f"(set {VAE_ENV} to a VAE file, e.g. the authors' vae_16.json)")
+        if not path.is_file():
+            return f"CarRacing's VAE file {path} ({VAE_ENV}) does not exist"
         return None
 
     def encode(self, pictures: np.ndarray) -> np.ndarray:

@@ -51,10 +51,18 @@ def reconstruction(latents, path: Path | None) -> tuple[str | None, str | None]:
     """(PNG data URI of the decoded frame, or None; a note when there is no picture)."""
     if path is None or not path.is_file():
         return None, "No VAE file is installed, so nothing can be decoded."
-    z = np.asarray(latents, dtype=np.float64).reshape(-1)
+    try:
+        z = np.asarray(latents, dtype=np.float64).reshape(-1)
+    except (TypeError, ValueError):
+        z = np.zeros(0)
     if z.shape != (16,) or not np.all(np.isfinite(z)):
         return None, "The frame's code is not 16 finite numbers."
-    params = _decoder(path)
+    from ..vae import VaeFileError
+
+    try:
+        params = _decoder(path)
+    except VaeFileError as exc:
+        return None, f"The VAE file cannot be read: {exc}"
     if params is None:
         return None, NO_DECODER
     from PIL import Image

@@ -78,11 +78,12 @@ def conv2d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, stride: int = 2)
     # product gives an image the same bits whatever else is in the batch (see ROW_ALIGN).
     padded = -(-rows // ROW_ALIGN) * ROW_ALIGN
     cols = np.zeros((n, padded, win.shape[3] * k * k), x.dtype)
-    cols[:, :rows] = win.reshape(n, rows, -1)
+    cols[:, :rows] = win.reshape(n, rows, cols.shape[2])
     w = kernel.transpose(2, 0, 1, 3).reshape(cols.shape[2], -1).astype(x.dtype, copy=False)
-    out = (cols.reshape(n * padded, -1) @ w).reshape(n, padded, -1)[:, :rows]
+    c_out = w.shape[1]
+    out = (cols.reshape(n * padded, cols.shape[2]) @ w).reshape(n, padded, c_out)[:, :rows]
     out += bias
-    return out.reshape(n, ho, wo, -1)
+    return out.reshape(n, ho, wo, c_out)
 
 
 def deconv2d(x: np.ndarray, kernel: np.ndarray, bias: np.ndarray, stride: int = 2) -> np.ndarray:
@@ -116,18 +117,47 @@ def _relu(x: np.ndarray) -> np.ndarray:
     return np.maximum(x, 0.0, out=x)
 
 
-_BLAS = None
+class _OneBlasThread:
+    """BLAS on one thread while any encode runs: these matrix products are small, and on a
+    shared server (or beside a search's workers) extra BLAS threads only spin (threadpoolctl).
+
+    The limit is process-wide, so overlapping encodes (a threaded server) share one: the first
+    to enter sets it, the last to leave restores it.
+    """
+
+    def __init__(self):
+        import threading
+
+        self._lock = threading.Lock()
+        self._users = 0
+        self._limit = None
+        self._controller = None
+
+    def __enter__(self):
+        with self._lock:
+            if self._users == 0:
+                if self._controller is None:
+                    from threadpoolctl import ThreadpoolController
+
+                    self._controller = ThreadpoolController()  # finds the loaded BLAS once
+                self._limit = self._controller.limit(limits=1, user_api="blas")
+            self._users += 1
+        return self
+
+    def __exit__(self, *exc):
+        with self._lock:
+            self._users -= 1
+            if self._users == 0 and self._limit is not None:
+                self._limit.restore_original_limits()
+                self._limit = None
+        return False
+
+
+_ONE_BLAS_THREAD = _OneBlasThread()
 
 
 def _one_blas_thread():
-    """A context with BLAS on one thread: these matrix products are small, and on a shared
-    server (or beside a search's workers) extra BLAS threads only spin (threadpoolctl)."""
-    global _BLAS
-    if _BLAS is None:
-        from threadpoolctl import ThreadpoolController
-
-        _BLAS = ThreadpoolController()  # finds the loaded BLAS once per process
-    return _BLAS.limit(limits=1, user_api="blas")
+    return _ONE_BLAS_THREAD
 
 
 def encode(params: dict, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -150,7 +180,7 @@ def encode(params: dict, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     with _one_blas_thread():
         for i in range(1, 5):
             x = _relu(conv2d(x, params[f"enc_conv{i}/kernel"], params[f"enc_conv{i}/bias"].astype(f32)))
-        flat = x.reshape(x.shape[0], -1)  # row-major (height, width, channel), as the authors' flatten
+        flat = x.reshape(x.shape[0], 1024)  # row-major (height, width, channel), as the authors' flatten
         mu = _dense(flat, params["enc_fc_mu/kernel"].astype(f32)) + params["enc_fc_mu/bias"].astype(f32)
         log_var = _dense(flat, params["enc_fc_log_var/kernel"].astype(f32)) + params["enc_fc_log_var/bias"].astype(f32)
     return (mu[0], log_var[0]) if one else (mu, log_var)

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .frames import PIPELINES
 from .model import ENCODER, PARAMETERS, check_parameters
 
 FORMAT = "wann-vae"
@@ -105,7 +106,16 @@ def load_vae(source) -> tuple[dict, dict]:
         import io
         import zipfile
 
+        allowed = {f"{name}/{suffix}.npy" for name, _, _ in PARAMETERS for suffix in ("kernel", "bias")}
+        allowed.add("meta.npy")
         try:
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:  # look before unpacking: names and sizes
+                infos = zf.infolist()
+            odd = [i.filename for i in infos if i.filename not in allowed]
+            if odd:
+                raise VaeFileError(f"this .npz holds entries a VAE file does not have ({odd[0]!r})")
+            if sum(i.file_size for i in infos) > 4 * MAX_FILE_BYTES:
+                raise VaeFileError("this .npz unpacks to more than a VAE's arrays")
             with np.load(io.BytesIO(data), allow_pickle=False) as z:
                 if "meta" not in z.files:
                     raise VaeFileError("this .npz has no meta entry: not a wann-vae file")
@@ -113,8 +123,10 @@ def load_vae(source) -> tuple[dict, dict]:
                 params = {k: z[k].astype(np.float32) for k in z.files if k != "meta"}
         except (ValueError, zipfile.BadZipFile, OSError) as exc:
             raise VaeFileError(f"not a readable .npz ({exc})") from None
-        if meta.get("format") != FORMAT or meta.get("version") != VERSION:
+        if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("version") != VERSION:
             raise VaeFileError(f"not a {FORMAT} version {VERSION} file")
+        if meta.get("pipeline", "wann") not in PIPELINES:
+            raise VaeFileError(f"unknown frame pipeline {meta.get('pipeline')!r}; known: {', '.join(PIPELINES)}")
         try:
             check_parameters(params, ENCODER)
         except ValueError as exc:
