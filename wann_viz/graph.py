@@ -35,7 +35,10 @@ def topological_order(n: int, conns: np.ndarray) -> np.ndarray | None:
     """
     import heapq
 
-    c = np.asarray(conns, dtype=np.int64).reshape(-1, 2)
+    c = np.asarray(conns, dtype=np.int64)
+    if c.size and (c.ndim != 2 or c.shape[1] != 2):
+        raise ValueError(f"connections must be (C, 2) source-target pairs, got shape {c.shape}")
+    c = c.reshape(-1, 2)
     if not len(c) or bool(np.all(c[:, 0] < c[:, 1])):
         # Every source numbered below its target: the smallest unplaced node is always
         # ready, so the tie-broken order is 0 .. n-1 (genomes are stored this way).
