@@ -104,7 +104,8 @@ def test_the_vae_option_checks_the_file_and_hands_it_to_the_task(tmp_path, capsy
     from wann_viz.tasks.carracing import VAE_ENV
     from wann_viz.vae import model, weights
 
-    monkeypatch.delenv(VAE_ENV, raising=False)
+    # main() sets the variable itself; setting it here first makes monkeypatch remove it afterwards
+    monkeypatch.setenv(VAE_ENV, str(tmp_path / "not-yet.npz"))
     bad = tmp_path / "vae_16.json"
     bad.write_text(json.dumps([[1, 2, 3]]))
     assert main(["--vae", str(bad), "evaluate", "saved_genomes/carracing-authors.json"]) == 2
@@ -119,4 +120,3 @@ def test_the_vae_option_checks_the_file_and_hands_it_to_the_task(tmp_path, capsy
     import os
 
     assert os.environ[VAE_ENV] == str(good.resolve())
-    monkeypatch.delenv(VAE_ENV)
