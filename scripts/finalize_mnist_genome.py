@@ -52,8 +52,19 @@ def main(run_dir: Path, out: Path) -> None:
         "random_weights": report["conditions"]["random_weights"],
         "profile": report["profile"],
     }
+    # The run's curve: test accuracy of each saved generation's best (generations 8, 32, 128, 1024, ...).
+    curve = []
+    for path_g in sorted((run_dir / "generations").glob("gen-*.json")):
+        g = load_genome(path_g)
+        curve.append({"generation": int(g.extra["search"]["generation"]),
+                      "ensemble": mnist_eval.ensemble_accuracy(g),
+                      "mean_over_weights": float(mnist_eval.accuracy(g, grid).mean()),
+                      "connections": g.n_connections})
+        print(f"generation {curve[-1]['generation']:>5}: ensemble {curve[-1]['ensemble']:.1%}, "
+              f"mean over 41 weights {curve[-1]['mean_over_weights']:.1%}, {g.n_connections} connections")
     extra = dict(genome.extra)
     extra["accuracy"] = accuracy
+    extra["accuracy_curve"] = curve
     extra["chosen_from"] = path.name
     genome = genome.with_changes(
         name="MNIST WANN evolved by WANN Explorer",

@@ -51,11 +51,11 @@ def run_options(catalog: Catalog) -> list[dict]:
 
 
 def default_run(catalog: Catalog) -> str | None:
-    """The shipped example when present, else the newest run."""
+    """The first shipped run by name (``data/runs/example-swingup``) when there is one, else the newest run."""
     runs = catalog.runs.runs()
-    for r in runs:
-        if r.path.parent.name == "runs" and r.path.parent.parent.name == "data":
-            return r.name
+    shipped = sorted(r.name for r in runs if r.path.parent.name == "runs" and r.path.parent.parent.name == "data")
+    if shipped:
+        return shipped[0]
     return runs[0].name if runs else None
 
 
