@@ -14,6 +14,7 @@ from urllib.parse import parse_qs, urlparse
 import numpy as np
 import pytest
 
+from wann_viz import load_genome
 from wann_viz.tasks.carracing import vae_path
 
 pytestmark = pytest.mark.browser
@@ -370,8 +371,9 @@ def test_bad_url_parameters_fall_back_and_say_so(page, live_server):
     open_app(page, live_server, "?panel=mnist")
     page.wait_for_function("document.querySelector('#panel').classList.contains('mnist')")
     page.wait_for_function("document.querySelector('#mnist-accuracy')?.innerText.endsWith('%')", timeout=60_000)
-    wait_url(page, genome="mnist-evolved", weight="-1.9")
-    assert query_of(page.url)["genome"] == "mnist-evolved" and query_of(page.url)["weight"] == "-1.9"
+    best = f"{load_genome(ROOT / 'saved_genomes' / 'mnist-evolved.json').best_shared_weight:g}"
+    wait_url(page, genome="mnist-evolved", weight=best)
+    assert query_of(page.url)["genome"] == "mnist-evolved" and query_of(page.url)["weight"] == best
 
 
 def test_upload_bad_file_shows_message_then_keeps_working(page, live_server, tmp_path):

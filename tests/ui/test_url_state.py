@@ -1,6 +1,10 @@
 """Shareable view state: parsing falls back to defaults and says why."""
 
+from pathlib import Path
+
 import pytest
+
+from wann_viz import load_genome
 
 from wann_viz.ui.catalog import Catalog
 from wann_viz.ui.url_state import (SEED_MAX, ViewState, format_query, format_weight, page_kind, parse_seed,
@@ -30,7 +34,8 @@ def test_panel_alone_picks_that_tasks_genome(catalog):
     assert state.genome == "biped-authors" and state.panel == "biped" and state.weight == -1.5
     assert notices == []
     state, notices = parse_view("?panel=mnist", catalog)
-    assert state.panel == "mnist" and state.genome == "mnist-evolved" and state.weight == -1.9
+    best = load_genome(Path(__file__).resolve().parents[2] / "saved_genomes" / "mnist-evolved.json").best_shared_weight
+    assert state.panel == "mnist" and state.genome == "mnist-evolved" and state.weight == best
     assert notices == []
 
 
