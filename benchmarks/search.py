@@ -42,6 +42,8 @@ from pathlib import Path
 import numpy as np
 
 
+from mnist import best_time  # benchmarks/mnist.py: best of n calls (this folder is on the path)
+
 from wann_viz import Genome, load_genome
 from wann_viz.nn import jit
 from wann_viz.nn.images import ImagesNetwork
@@ -111,15 +113,6 @@ def _fresh(genomes: list) -> list:
                    task=g.task) for g in genomes]
 
 
-def _best_of(fn, repeat: int) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        best = min(best, time.perf_counter() - t)
-    return best
-
-
 def madd_rates(k: int = 6, b: int = 1000) -> tuple[float, float]:
     """(elementwise, BLAS) multiply-adds per second of numpy on this machine, now.
 
@@ -136,8 +129,8 @@ def madd_rates(k: int = 6, b: int = 1000) -> tuple[float, float]:
             acc.__iadd__(tmp)
 
     a, m = rng.normal(size=(b, 257)), rng.normal(size=(257, 64))
-    elem = 200 * k * b / _best_of(elementwise, 7)
-    blas = b * 257 * 64 / _best_of(lambda: a @ m, 21)
+    elem = 200 * k * b / best_time(elementwise, 7)
+    blas = b * 257 * 64 / best_time(lambda: a @ m, 21)
     return elem, blas
 
 
@@ -157,7 +150,7 @@ def mnist_rows(run: Path, sample: int) -> list[dict]:
         conns = float(np.mean([g.n_connections for g in genomes]))
         jit.population_fitness(genomes[:2], None, labels, w, cols)  # numba compiles outside the timing
         copies = iter([_fresh(genomes) for _ in range(3)])
-        compiled = _best_of(lambda: jit.population_fitness(next(copies), None, labels, w, cols), 3) / len(genomes)
+        compiled = best_time(lambda: jit.population_fitness(next(copies), None, labels, w, cols), 3) / len(genomes)
         few = genomes[: max(4, len(genomes) // 8)]
         few_copies = iter([_fresh(few) for _ in range(2)])
 
@@ -165,13 +158,13 @@ def mnist_rows(run: Path, sample: int) -> list[dict]:
             for g in next(few_copies):
                 mnist_fitness(ImagesNetwork(g).outputs(inputs, w), labels)
 
-        today = _best_of(numpy_path, 2) / len(few)
+        today = best_time(numpy_path, 2) / len(few)
         rates = {}
         for workers in (1, 2):
             ev = engine.LocalEvaluator() if workers == 1 else engine.PoolEvaluator(workers)
             try:
                 engine.evaluate_genomes(ev, "mnist", pop[:4], WEIGHTS, [1], 1, {"batch_size": 1000})
-                t = _best_of(lambda: engine.evaluate_genomes(ev, "mnist", _fresh(pop), WEIGHTS, [1], 1,
+                t = best_time(lambda: engine.evaluate_genomes(ev, "mnist", _fresh(pop), WEIGHTS, [1], 1,
                                                              {"batch_size": 1000}), 2)
                 rates[workers] = len(pop) / t
             finally:

@@ -96,10 +96,7 @@ class ImagesNetwork:
         x = np.asarray(inputs, dtype=np.float64)
         if x.ndim != 2 or x.shape[1] != n_in:
             raise ValueError(f"inputs must have shape (B, {n_in}), got {x.shape}")
-        cols = np.empty((1 + n_in, x.shape[0]))
-        cols[0] = 1.0
-        cols[1:] = x.T
-        return cols
+        return jit.columns(x)
 
     def _input_part(self, cols: np.ndarray) -> np.ndarray:
         """(R, B) sum of each computed node's bias/input sources (weight 1)."""
