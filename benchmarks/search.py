@@ -27,6 +27,12 @@ Run: python benchmarks/search.py [--quick] [--only swingup|biped|mnist] [--mnist
    compile of each genome is counted (offspring are new genomes every
    generation). Evaluations per second with 1 and 2 worker processes go
    through the search's own engine.
+   * round 1: the code of the commit the speed issue was filed against
+     (``--round1``, default 2db63c4), extracted with ``git archive`` into a
+     temporary folder and run in a subprocess on the same genomes through its
+     own search engine, one worker. "vs round 1" is its time per genome over
+     today's engine time per genome (1 worker), both measured in this run; the
+     fitness both compute is compared too. Skipped outside a git checkout.
 
 The machine may be shared: ratios measured in the same run are the result,
 absolute numbers are indicative. The load average is printed with them.
@@ -35,7 +41,12 @@ absolute numbers are indicative. The load average is printed with them.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import subprocess
+import sys
+import tarfile
+import tempfile
 import time
 from pathlib import Path
 
@@ -44,7 +55,7 @@ import numpy as np
 
 from mnist import best_time  # benchmarks/mnist.py: best of n calls (this folder is on the path)
 
-from wann_viz import Genome, load_genome
+from wann_viz import Genome, load_genome, save_genome
 from wann_viz.nn import jit
 from wann_viz.nn.images import ImagesNetwork
 from wann_viz.search.runs import load_population, population_file
@@ -60,6 +71,26 @@ SAVED = ROOT / "saved_genomes"
 MNIST_RUN = ROOT / "data" / "runs" / "mnist-paper"
 MNIST_GENERATIONS = (1, 128, 1024)
 WEIGHTS = [-2.0, -1.0, -0.5, 0.5, 1.0, 2.0]
+ROUND1 = "2db63c4"  # the code when the MNIST speed issue was filed
+# Run inside an extracted old checkout: its engine's seconds per genome (best of 2) and fitness.
+_OLD_TIMER = """
+import json, sys, time
+from pathlib import Path
+sys.path.insert(0, ".")
+from wann_viz import load_genome
+from wann_viz.search import engine
+paths = sorted(Path(sys.argv[1]).glob("*.json"))
+w = json.loads(sys.argv[2])
+ev = engine.LocalEvaluator()
+engine.evaluate_genomes(ev, "mnist", [load_genome(p) for p in paths[:2]], w, [1], 1, 1000)
+best, out = float("inf"), None
+for _ in range(2):
+    fresh = [load_genome(p) for p in paths]
+    t = time.perf_counter()
+    out = engine.evaluate_genomes(ev, "mnist", fresh, w, [1], 1, 1000)
+    best = min(best, time.perf_counter() - t)
+json.dump({"seconds": best / len(paths), "fitness": out[:, :, 0].tolist()}, sys.stdout)
+"""
 
 
 def _evolved(pop: int, generations: int) -> list:
@@ -134,11 +165,38 @@ def madd_rates(k: int = 6, b: int = 1000) -> tuple[float, float]:
     return elem, blas
 
 
-def mnist_rows(run: Path, sample: int) -> list[dict]:
+def extract_commit(commit: str) -> Path | None:
+    """``wann_viz`` and ``data/mnist.npz`` of ``commit`` in a temporary folder (None outside git)."""
+    try:
+        blob = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "wann_viz", "data/mnist.npz"],
+                              capture_output=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        print(f"  (round 1 skipped: cannot extract commit {commit}: {getattr(exc, 'stderr', b'') or exc})")
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="wann-round1-"))
+    import io
+    with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
+        tar.extractall(folder, filter="data")
+    return folder
+
+
+def round1_time(old: Path, genomes: list) -> tuple[float, np.ndarray]:
+    """(seconds per genome, (P, K) fitness) of the old checkout's engine on ``genomes``."""
+    with tempfile.TemporaryDirectory(prefix="wann-round1-genomes-") as folder:
+        for i, g in enumerate(genomes):
+            save_genome(g, Path(folder) / f"g{i:05d}.json")
+        out = subprocess.run([sys.executable, "-c", _OLD_TIMER, folder, json.dumps(WEIGHTS)], cwd=old,
+                             capture_output=True, text=True, check=True)
+    doc = json.loads(out.stdout)
+    return doc["seconds"], np.asarray(doc["fitness"])
+
+
+def mnist_rows(run: Path, sample: int, round1: str | None = ROUND1) -> list[dict]:
     """Per generation: connections, compiled and numpy-path milliseconds per genome, evals/s by workers."""
     inputs, labels = training_batch(0, 1000)
     cols = jit.columns(inputs)
     w = np.asarray(WEIGHTS)
+    old = extract_commit(round1) if round1 else None
     rows = []
     for gen in MNIST_GENERATIONS:
         path = population_file(run, gen)
@@ -169,8 +227,17 @@ def mnist_rows(run: Path, sample: int) -> list[dict]:
                 rates[workers] = len(pop) / t
             finally:
                 ev.close()
-        rows.append({"generation": gen, "population": len(pop), "connections": conns,
-                     "compiled": compiled, "today": today, "rates": rates})
+        row = {"generation": gen, "population": len(pop), "connections": conns,
+               "compiled": compiled, "today": today, "rates": rates}
+        if old is not None:
+            ev = engine.LocalEvaluator()
+            mine = engine.evaluate_genomes(ev, "mnist", genomes, WEIGHTS, [1], 1, {"batch_size": 1000})
+            engine_time = best_time(lambda: engine.evaluate_genomes(ev, "mnist", _fresh(genomes), WEIGHTS, [1], 1,
+                                                                    {"batch_size": 1000}), 2) / len(genomes)
+            row["round1"], theirs = round1_time(old, genomes)
+            row["engine"] = engine_time
+            row["round1_diff"] = float(np.max(np.abs(theirs - mine[:, :, 0])))
+        rows.append(row)
     return rows
 
 
@@ -178,12 +245,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="smaller samples (a rough check in ~1 minute)")
     ap.add_argument("--only", choices=["swingup", "biped", "mnist"], help="one part only")
+    ap.add_argument("--round1", default=ROUND1, metavar="COMMIT",
+                    help="commit whose search engine is the 'round 1' baseline ('' to skip)")
     ap.add_argument("--mnist-run", type=Path, default=MNIST_RUN,
                     help="MNIST run folder with generations/pop-GGGGGG.npz (save_populations)")
     args = ap.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f} (cores: {os.cpu_count()})")
     if args.only in (None, "mnist"):
-        mnist_table(args.mnist_run, 16 if args.quick else 64)
+        mnist_table(args.mnist_run, 16 if args.quick else 64, args.round1)
     if args.only in (None, "swingup"):
         swingup_table(args.quick)
     if args.only in (None, "biped"):
@@ -191,20 +260,28 @@ def main() -> None:
     print(f"\nload average after: {os.getloadavg()[0]:.2f}")
 
 
-def mnist_table(run: Path, sample: int) -> None:
+def mnist_table(run: Path, sample: int, round1: str | None = ROUND1) -> None:
     elem, blas = madd_rates()
     print(f"\nMNIST: one genome evaluation = 1,000 training images x {len(WEIGHTS)} weights (the paper's fitness)")
     print(f"numpy multiply-add rate: {elem / 1e9:.2f} G/s elementwise (acc += w * x, the minimum's rate), "
           f"{blas / 1e9:.1f} G/s BLAS matrix product")
     print(f"{'generation':>10}{'genomes':>9}{'conns':>8}{'minimum ms':>12}{'compiled ms':>13}{'/ minimum':>11}"
-          f"{'/ BLAS min':>12}{'today ms':>10}{'speed-up':>10}{'evals/s 1w':>12}{'evals/s 2w':>12}")
-    for r in mnist_rows(run, sample):
+          f"{'/ BLAS min':>12}{'numpy ms':>10}{'vs numpy':>10}{'evals/s 1w':>12}{'evals/s 2w':>12}")
+    rows = mnist_rows(run, sample, round1)
+    for r in rows:
         madds = r["connections"] * 1000 * len(WEIGHTS)
         minimum, blas_min = madds / elem, madds / blas
         print(f"{r['generation']:>10}{r['population']:>9}{r['connections']:>8.0f}{minimum * 1e3:>12.3f}"
               f"{r['compiled'] * 1e3:>13.3f}{r['compiled'] / minimum:>10.2f}x{r['compiled'] / blas_min:>11.1f}x"
               f"{r['today'] * 1e3:>10.2f}{r['today'] / r['compiled']:>9.1f}x"
               f"{r['rates'][1]:>12.0f}{r['rates'][2]:>12.0f}")
+    if any("round1" in r for r in rows):
+        print(f"\nAgainst round 1 (commit {round1}: its search engine, one worker, on the same genomes and images)")
+        print(f"{'generation':>10}{'conns':>8}{'round 1 ms':>12}{'today ms':>10}{'vs round 1':>12}{'max |fitness diff|':>20}")
+        for r in rows:
+            if "round1" in r:
+                print(f"{r['generation']:>10}{r['connections']:>8.0f}{r['round1'] * 1e3:>12.2f}{r['engine'] * 1e3:>10.2f}"
+                      f"{r['round1'] / r['engine']:>11.1f}x{r['round1_diff']:>20.1e}")
 
 
 def swingup_table(quick: bool) -> None:

@@ -79,6 +79,36 @@ def test_cli_resume_refuses_changed_settings(tmp_path, capsys):
     assert rc == 2 and "--population cannot change" in capsys.readouterr().err
 
 
+def test_resume_with_longer_episodes_equals_a_run_that_had_them_from_the_start(tmp_path, tiny):
+    # Paused before its first generation, then resumed with a changes file: the known answer is a
+    # straight run with the new settings (the search's state does not depend on episode settings).
+    run_search(tiny("swingup", generations=3, max_steps=80), tmp_path / "straight", progress=False)
+    assert run_search(tiny("swingup", generations=3, max_steps=30), tmp_path / "curriculum", progress=False,
+                      stop_at=0) is None
+    changes = tmp_path / "longer.json"
+    changes.write_text(json.dumps({"max_steps": 80, "population": 8}))  # an unchanged fixed key is allowed
+    run_search(None, tmp_path / "curriculum", resume=True, progress=False, changes_file=changes)
+    _same_result(tmp_path / "straight", tmp_path / "curriculum")
+    log = json.loads((tmp_path / "curriculum" / "changes.json").read_text())["changes"]
+    assert [(c["generation"], c["settings"]) for c in log] == [(0, {"max_steps": 80})]
+    assert json.loads((tmp_path / "curriculum" / "run.json").read_text())["changes"][0]["settings"] == {"max_steps": 80}
+
+
+def test_resume_settings_file_refuses_keys_that_fix_the_run(tmp_path, tiny, capsys):
+    run_search(tiny("swingup", generations=2), tmp_path / "r", progress=False, stop_at=1)
+    bad = tmp_path / "bad.json"
+    bad.write_text(json.dumps({"population": 20, "max_steps": 40}))
+    rc = main(["search", "--out", str(tmp_path / "r"), "--resume", "--settings", str(bad), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2 and "population cannot change in a run being resumed" in err and "max_steps" in err
+    assert not (tmp_path / "r" / "changes.json").exists()
+    assert open_run(tmp_path / "r").generation == 1  # nothing ran, nothing lost
+    too_long = tmp_path / "long.json"
+    too_long.write_text(json.dumps({"max_steps": 10**6}))
+    assert main(["search", "--out", str(tmp_path / "r"), "--resume", "--settings", str(too_long), "--quiet"]) == 2
+    assert "max_steps must be" in capsys.readouterr().err
+
+
 def test_list_and_open_runs(tmp_path, tiny):
     run_search(tiny("swingup", generations=3, save_generations=[1, 2]), tmp_path / "runs" / "a", progress=False)
     run_search(tiny("swingup", generations=2), tmp_path / "runs" / "b", progress=False, stop_at=1)

@@ -39,7 +39,10 @@ def add_search_command(subparsers) -> None:
                    help="worker processes (default: 1 for vectorized tasks such as swing-up and MNIST, "
                         "every core for the others)")
     p.add_argument("--scheduler", metavar="ADDR", help="run evaluations on a Dask cluster, e.g. tcp://host:8786")
-    p.add_argument("--settings", metavar="FILE", help="JSON file overriding any of the task's settings")
+    p.add_argument("--settings", metavar="FILE",
+                   help="JSON file overriding any of the task's settings; with --resume, changes from here on to "
+                        "episode settings only (max_steps, episodes_per_weight, champion_episodes, ...), "
+                        "kept in the run's changes.json")
     p.add_argument("--out", required=True, help="run folder, e.g. runs/my-run-1")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")
     p.add_argument("--time-limit", type=float, metavar="SECONDS",
@@ -64,10 +67,11 @@ def run_search_command(args) -> int:
 
     try:
         if args.resume:
-            clash = [f"--{k}" for k in ("task", "population", "seed", "settings") if getattr(args, k) is not None]
+            clash = [f"--{k}" for k in ("task", "population", "seed") if getattr(args, k) is not None]
             if clash:
                 return fail(f"{', '.join(clash)} cannot change a run being resumed (its settings are in its "
-                            "checkpoint); only --generations, --workers and --scheduler may be given")
+                            "checkpoint); only --generations, --settings (episode settings), --workers and "
+                            "--scheduler may be given")
             settings = None
         else:
             if not args.task:
@@ -78,7 +82,8 @@ def run_search_command(args) -> int:
             champion = run_search(settings, args.out, resume=args.resume,
                                   generations=args.generations if args.resume else None,
                                   workers=args.workers, scheduler=args.scheduler, progress=not args.quiet,
-                                  time_limit=args.time_limit)
+                                  time_limit=args.time_limit,
+                                  changes_file=args.settings if args.resume else None)
     except (SettingsError, RunFolderError, NotImplementedError) as exc:
         return fail(str(exc.args[0] if exc.args else exc))
     except KeyboardInterrupt:

@@ -176,6 +176,33 @@ def validate(settings: Mapping[str, Any], origin: str = "settings") -> dict:
     return s
 
 
+# Settings a resumed run may change (the search's state does not depend on them): a curriculum
+# of longer episodes, more episodes, more checkpoints. The rest are fixed at the run's start.
+RESUME_KEYS = ("max_steps", "episodes_per_weight", "champion_candidates", "champion_episodes",
+               "checkpoint_every", "save_generations", "save_populations")
+
+
+def resume_changes(settings: Mapping[str, Any], file: str | Path) -> tuple[dict, dict]:
+    """Read a settings file of changes for a resumed run.
+
+    Args:
+        settings: the run's current (validated) settings.
+        file: JSON object with any of :data:`RESUME_KEYS`.
+
+    Returns:
+        (changes, new validated settings). Raises :class:`SettingsError` for a key
+        that a resumed run cannot change, or a bad value.
+    """
+    doc = _read_json(Path(file), "settings file")
+    _check_keys(doc, f"settings file {file}")
+    fixed = [k for k, v in doc.items() if k not in RESUME_KEYS and settings.get(k) != v]
+    if fixed:
+        raise SettingsError(f"settings file {file}: {', '.join(fixed)} cannot change in a run being resumed; "
+                            f"a resumed run may change only {', '.join(RESUME_KEYS)} (and --generations)")
+    changes = {k: v for k, v in doc.items() if settings.get(k) != v}
+    return changes, validate({**settings, **changes}, f"settings file {file}")
+
+
 def load_settings(task: str, file: str | Path | None = None, overrides: Mapping[str, Any] | None = None) -> dict:
     """Settings for a run: task defaults, then ``file``, then ``overrides``.
 

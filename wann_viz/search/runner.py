@@ -17,9 +17,11 @@ import numpy as np
 from ..genome import Genome, load_genome, save_genome
 from . import engine
 from .algorithm import Search
+from .config import resume_changes
 from .runs import RUN_FORMAT, generation_file, population_file, save_population, write_json
 
 CHECKPOINT = "checkpoint.json"
+CHANGES = "changes.json"  # settings changed on resume, with the generation they took effect after
 
 
 class RunFolderError(ValueError):
@@ -93,7 +95,7 @@ def load_checkpoint(run: Path, evaluator=None) -> Search:
     return Search.from_state(doc, arrays, evaluator)
 
 
-def _manifest(search: Search, status: str, started: str, champion_fitness: float | None = None) -> dict:
+def _manifest(run: Path, search: Search, status: str, started: str, champion_fitness: float | None = None) -> dict:
     best = search.history["best_fitness"]
     return {
         "format": RUN_FORMAT, "version": 1, "task": search.task, "status": status,
@@ -101,7 +103,14 @@ def _manifest(search: Search, status: str, started: str, champion_fitness: float
         "seed": search.settings["seed"], "population": search.settings["population"],
         "best_fitness": float(max(best)) if best else None, "champion_fitness": champion_fitness,
         "started": started, "updated": _now(),
+        **({"changes": changes} if (changes := _read_changes(run)) else {}),
     }
+
+
+def _read_changes(run: Path) -> list:
+    """The settings changes made when resuming (``changes.json``), oldest first."""
+    path = run / CHANGES
+    return json.loads(path.read_text("utf-8"))["changes"] if path.is_file() else []
 
 
 def _write_history(search: Search, run: Path) -> None:
@@ -120,6 +129,7 @@ def run_search(
     progress: bool | Callable[[dict], None] = True,
     stop_at: int | None = None,
     time_limit: float | None = None,
+    changes_file: str | Path | None = None,
 ) -> Genome | None:
     """Run (or resume) a search in the folder ``out``.
 
@@ -136,6 +146,10 @@ def run_search(
         time_limit: seconds of searching (this call) after which the run ends
             early: the generation under way completes, then the champion is
             picked as at a normal end. The manifest records ``stopped_early``.
+        changes_file: when resuming, a JSON file of settings to change from
+            here on (:data:`wann_viz.search.config.RESUME_KEYS`, e.g. longer
+            episodes for later generations). Each change is kept in the run's
+            ``changes.json`` and listed in ``run.json``.
 
     Returns:
         The champion (also saved as ``champion.json``), or None if paused.
@@ -155,6 +169,17 @@ def run_search(
                 raise RunFolderError(f"the run has already done {search.generation} generations; "
                                      f"--generations {generations} is fewer")
             search.settings["generations"] = int(generations)
+        if changes_file is not None:
+            changes, new = resume_changes(search.settings, changes_file)
+            if changes:
+                search.settings.clear()
+                search.settings.update(new)
+                log = _read_changes(run)
+                log.append({"generation": search.generation, "settings": changes, "at": _now()})
+                write_json(run / CHANGES, {"changes": log})
+                if progress is True:
+                    sys.stderr.write(f"from generation {search.generation + 1}: "
+                                     + ", ".join(f"{k} = {json.dumps(v)}" for k, v in changes.items()) + "\n")
         started = (json.loads((run / "run.json").read_text("utf-8")).get("started") if (run / "run.json").is_file()
                    else _now())
         if search.done and (run / "champion.json").is_file():
@@ -185,7 +210,7 @@ def run_search(
     t_start = time.monotonic()
     out_of_time = False
     try:
-        write_json(run / "run.json", _manifest(search, "running", started))
+        write_json(run / "run.json", _manifest(run, search, "running", started))
         while not search.done and (stop_at is None or search.generation < stop_at):
             if time_limit is not None and time.monotonic() - t_start > time_limit:
                 out_of_time = True
@@ -209,7 +234,7 @@ def run_search(
             _write_history(search, run)
             if g % s["checkpoint_every"] == 0 or search.done:
                 save_checkpoint(search, run)
-                write_json(run / "run.json", _manifest(search, "running", started))
+                write_json(run / "run.json", _manifest(run, search, "running", started))
         if out_of_time and search.generation not in search.saved and search.last:
             last = search.last
             genome = search.annotate(last["genome"], {"fitness": last["fitness"], "max_return": last["max_return"],
@@ -219,13 +244,13 @@ def run_search(
             save_genome(genome, generation_file(run, search.generation))
         if not search.done and not out_of_time:  # paused by stop_at
             save_checkpoint(search, run)
-            write_json(run / "run.json", _manifest(search, "paused", started))
+            write_json(run / "run.json", _manifest(run, search, "paused", started))
             return None
         champion, result = search.pick_champion()
         champion = search.annotate(champion, result)
         save_genome(champion, run / "champion.json")
         save_checkpoint(search, run)
-        manifest = _manifest(search, "finished", started, result["fitness"])
+        manifest = _manifest(run, search, "finished", started, result["fitness"])
         if out_of_time:
             manifest["stopped_early"] = f"time limit of {time_limit:g} s reached after generation {search.generation}"
         write_json(run / "run.json", manifest)
@@ -236,7 +261,7 @@ def run_search(
     except KeyboardInterrupt:
         save_checkpoint(search, run)  # the state of the last completed generation
         _write_history(search, run)
-        write_json(run / "run.json", _manifest(search, "interrupted", started))
+        write_json(run / "run.json", _manifest(run, search, "interrupted", started))
         if show:
             show.message(f"interrupted after generation {search.generation}; checkpoint saved. "
                          f"Continue with: --out {run} --resume")

@@ -89,13 +89,6 @@ def camera(env) -> tuple[float, float, np.ndarray]:
     return angle, zoom, trans
 
 
-def _world(transform, local: np.ndarray) -> np.ndarray:
-    """Body-frame points (V, 2) -> world points (V, 2) under a Box2D body transform."""
-    c, s_ = transform.q.c, transform.q.s
-    px, py = transform.position
-    return np.stack([c * local[:, 0] - s_ * local[:, 1] + px, s_ * local[:, 0] + c * local[:, 1] + py], axis=1)
-
-
 class Renderer:
     """Draws observations of one environment (rebuild its track arrays after each reset).
 
@@ -117,13 +110,14 @@ class Renderer:
             self.track, self._track_key = TrackArrays.from_env(env), key
         return self.track
 
-    def _to_canvas(self, pts: np.ndarray, angle: float, zoom: float, trans: np.ndarray) -> np.ndarray:
-        """World points (..., 2) -> canvas pixels (..., 2): Gymnasium's rotate, zoom, shift, flip, scale."""
+    def _affine(self, angle: float, zoom: float, trans: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(M (2, 2), b (2,)) with canvas = world @ M.T + b: Gymnasium's rotate, zoom, shift, flip, scale
+        as one affine map (one matrix product per array instead of elementwise passes)."""
         c, s = math.cos(angle), math.sin(angle)
-        x = (c * pts[..., 0] - s * pts[..., 1]) * zoom + trans[0]
-        y = (s * pts[..., 0] + c * pts[..., 1]) * zoom + trans[1]
         side = self.size * self.supersample
-        return np.stack([x * (side / WINDOW_W), (WINDOW_H - y) * (side / WINDOW_H)], axis=-1)
+        kx, ky = side / WINDOW_W, side / WINDOW_H
+        m = np.array([[kx * c * zoom, -kx * s * zoom], [-ky * s * zoom, -ky * c * zoom]])
+        return m, np.array([kx * trans[0], ky * (WINDOW_H - trans[1])])
 
     def frame(self, env) -> np.ndarray:
         """The observation for the environment's current state.
@@ -133,27 +127,30 @@ class Renderer:
         """
         track = self._ensure_track(env)
         angle, zoom, trans = camera(env)
+        m, b = self._affine(angle, zoom, trans)
         side = self.size * self.supersample
         img = Image.new("RGB", (side, side), (0, 0, 0))  # beyond the playfield: black, as Gymnasium's
         draw = ImageDraw.Draw(img)
-        field = self._to_canvas(FIELD, angle, zoom, trans)
-        draw.polygon(field.ravel().tolist(), fill=track.bg)
+        draw.polygon((FIELD @ m.T + b).ravel().tolist(), fill=track.bg)
 
         # Cull on centres: a shape is drawn when its circle meets the canvas (the canvas scale
         # differs in x and y, so the larger one bounds the radius).
-        centres = self._to_canvas(track.centres, angle, zoom, trans)
+        centres = track.centres @ m.T + b
         reach = track.radii * zoom * side / min(WINDOW_W, WINDOW_H) + 2.0
         on = np.flatnonzero((centres[:, 0] + reach >= 0) & (centres[:, 0] - reach <= side) &
                             (centres[:, 1] + reach >= 0) & (centres[:, 1] - reach <= side))
         n_grass = len(track.grass)
-        polys = self._to_canvas(track.shapes[on], angle, zoom, trans).reshape(len(on), 8).tolist()
-        for i, flat in zip(on.tolist(), polys):
-            if i < n_grass:
-                draw.polygon(flat, fill=track.grass_color)
-            else:
-                c = track.road_colors[i - n_grass]
-                draw.polygon(flat, fill=(int(c[0]), int(c[1]), int(c[2])))
-        self._draw_car(draw, env, angle, zoom, trans)
+        polys = (track.shapes[on] @ m.T + b).reshape(len(on), 8).tolist()
+        k = int(np.searchsorted(on, n_grass))  # shapes before k are grass (grass comes first)
+        grass = track.grass_color
+        for flat in polys[:k]:
+            draw.polygon(flat, fill=grass)
+        # Tile colours are read each frame: Gymnasium recolours a tile when the car visits it.
+        if k < len(on):
+            colors = np.array([track.road_colors[i] for i in (on[k:] - n_grass).tolist()]).astype(np.int64)
+            for flat, color in zip(polys[k:], map(tuple, colors.tolist())):
+                draw.polygon(flat, fill=color)
+        self._draw_car(draw, env, m, b)
         self._draw_indicators(draw, env)
         if self.supersample > 1:
             img = img.reduce(self.supersample)
@@ -189,13 +186,18 @@ class Renderer:
         self._car = (car, layout)
         return layout
 
-    def _draw_car(self, draw, env, angle, zoom, trans) -> None:
+    def _draw_car(self, draw, env, m: np.ndarray, b: np.ndarray) -> None:
+        """Hull and wheels with their stripes; ``m``, ``b``: the frame's world-to-canvas map."""
         car = env.car
         polys, owner, colors, wheels, _ = self._car_layout(car)
         bodies = car.drawlist
-        tf = [b.transform for b in bodies]
-        rot = np.array([(t.q.c, t.q.s) for t in tf])
-        pos = np.array([tuple(t.position) for t in tf])
+        tf = [body.transform for body in bodies]
+        cs = np.array([(t.q.c, t.q.s) + tuple(t.position) for t in tf])  # (B, 4): cos, sin, x, y
+        # Each body's body-to-canvas map: A_b = M R_b (B, 2, 2), t_b = M p_b + b (B, 2).
+        r = np.empty((len(tf), 2, 2))
+        r[:, 0, 0], r[:, 0, 1], r[:, 1, 0], r[:, 1, 1] = cs[:, 0], -cs[:, 1], cs[:, 1], cs[:, 0]
+        a = m @ r
+        t = cs[:, 2:] @ m.T + b
         # The wheels' turning stripes, as Gymnasium draws them (skipped when both edges face away).
         phase = np.array([bodies[w].phase for w in wheels])
         s1, s2 = np.sin(phase), np.sin(phase + 1.2)
@@ -203,15 +205,15 @@ class Renderer:
         c2 = np.where(s2 > 0, np.sign(np.cos(phase + 1.2)), np.cos(phase + 1.2))
         show = ~((s1 > 0) & (s2 > 0))
         ww, wr = WHEEL_W * CAR_SIZE, WHEEL_R * CAR_SIZE
-        stripes = np.stack([np.stack([-ww + 0 * c1, wr * c1], 1), np.stack([ww + 0 * c1, wr * c1], 1),
-                            np.stack([ww + 0 * c2, wr * c2], 1), np.stack([-ww + 0 * c2, wr * c2], 1)], axis=1)
-        stripes = np.concatenate([stripes, stripes], axis=1)  # 8 vertices, as the padded polygons
+        stripes = np.empty((len(wheels), 8, 2))  # 8 vertices (the quad twice), as the padded polygons
+        stripes[:, [0, 3, 4, 7], 0] = -ww
+        stripes[:, [1, 2, 5, 6], 0] = ww
+        stripes[:, [0, 1, 4, 5], 1] = (wr * c1)[:, None]
+        stripes[:, [2, 3, 6, 7], 1] = (wr * c2)[:, None]
         local = np.concatenate([polys, stripes])
         who = np.concatenate([owner, wheels])
-        c, sn = rot[who, 0][:, None], rot[who, 1][:, None]
-        world = np.stack([c * local[..., 0] - sn * local[..., 1] + pos[who, 0][:, None],
-                          sn * local[..., 0] + c * local[..., 1] + pos[who, 1][:, None]], axis=-1)
-        flat = self._to_canvas(world, angle, zoom, trans).reshape(len(world), 16).tolist()
+        canvas = np.einsum("pij,pvj->pvi", a[who], local) + t[who][:, None, :]
+        flat = canvas.reshape(len(local), 16).tolist()
         # Gymnasium draws each wheel's stripe right after the wheel.
         stripe_of = {int(w): len(polys) + i for i, w in enumerate(wheels.tolist()) if show[i]}
         for i in range(len(polys)):
