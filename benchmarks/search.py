@@ -27,6 +27,9 @@ Run: python benchmarks/search.py [--quick] [--only swingup|biped|mnist] [--mnist
    compile of each genome is counted (offspring are new genomes every
    generation). Evaluations per second with 1 and 2 worker processes go
    through the search's own engine.
+   The compiled pass is timed on one thread (against the minimum, which is
+   one core's rate) and on its default threads (``WANN_THREADS``, the usable
+   cores: a call splits the population over threads).
    * round 1: the code of the commit the speed issue was filed against
      (``--round1``, default 2db63c4), extracted with ``git archive`` into a
      temporary folder and run in a subprocess on the same genomes through its
@@ -208,7 +211,10 @@ def mnist_rows(run: Path, sample: int, round1: str | None = ROUND1) -> list[dict
         conns = float(np.mean([g.n_connections for g in genomes]))
         jit.population_fitness(genomes[:2], None, labels, w, cols)  # numba compiles outside the timing
         copies = iter([_fresh(genomes) for _ in range(3)])
-        compiled = best_time(lambda: jit.population_fitness(next(copies), None, labels, w, cols), 3) / len(genomes)
+        compiled = best_time(lambda: jit.population_fitness(next(copies), None, labels, w, cols, threads=1),
+                             3) / len(genomes)
+        copies = iter([_fresh(genomes) for _ in range(3)])
+        threaded = best_time(lambda: jit.population_fitness(next(copies), None, labels, w, cols), 3) / len(genomes)
         few = genomes[: max(4, len(genomes) // 8)]
         few_copies = iter([_fresh(few) for _ in range(2)])
 
@@ -229,13 +235,22 @@ def mnist_rows(run: Path, sample: int, round1: str | None = ROUND1) -> list[dict
                 ev.close()
         row = {"generation": gen, "population": len(pop), "connections": conns,
                "compiled": compiled, "today": today, "rates": rates}
+        row["threaded"] = threaded
         if old is not None:
             ev = engine.LocalEvaluator()
             mine = engine.evaluate_genomes(ev, "mnist", genomes, WEIGHTS, [1], 1, {"batch_size": 1000})
-            engine_time = best_time(lambda: engine.evaluate_genomes(ev, "mnist", _fresh(genomes), WEIGHTS, [1], 1,
-                                                                    {"batch_size": 1000}), 2) / len(genomes)
+
+            def engine_time():
+                return best_time(lambda: engine.evaluate_genomes(ev, "mnist", _fresh(genomes), WEIGHTS, [1], 1,
+                                                                 {"batch_size": 1000}), 2) / len(genomes)
+            row["engine"] = engine_time()
+            saved = os.environ.get("WANN_THREADS")
+            os.environ["WANN_THREADS"] = "1"
+            try:
+                row["engine_1t"] = engine_time()
+            finally:
+                os.environ.pop("WANN_THREADS") if saved is None else os.environ.__setitem__("WANN_THREADS", saved)
             row["round1"], theirs = round1_time(old, genomes)
-            row["engine"] = engine_time
             row["round1_diff"] = float(np.max(np.abs(theirs - mine[:, :, 0])))
         rows.append(row)
     return rows
@@ -265,23 +280,29 @@ def mnist_table(run: Path, sample: int, round1: str | None = ROUND1) -> None:
     print(f"\nMNIST: one genome evaluation = 1,000 training images x {len(WEIGHTS)} weights (the paper's fitness)")
     print(f"numpy multiply-add rate: {elem / 1e9:.2f} G/s elementwise (acc += w * x, the minimum's rate), "
           f"{blas / 1e9:.1f} G/s BLAS matrix product")
-    print(f"{'generation':>10}{'genomes':>9}{'conns':>8}{'minimum ms':>12}{'compiled ms':>13}{'/ minimum':>11}"
-          f"{'/ BLAS min':>12}{'numpy ms':>10}{'vs numpy':>10}{'evals/s 1w':>12}{'evals/s 2w':>12}")
+    print(f"{'generation':>10}{'genomes':>9}{'conns':>8}{'minimum ms':>12}{'1 thread ms':>13}{'/ minimum':>11}"
+          f"{'/ BLAS min':>12}{f'{jit.default_threads()} threads ms':>15}{'numpy ms':>10}{'vs numpy':>10}"
+          f"{'evals/s 1w':>12}{'evals/s 2w':>12}")
     rows = mnist_rows(run, sample, round1)
     for r in rows:
         madds = r["connections"] * 1000 * len(WEIGHTS)
         minimum, blas_min = madds / elem, madds / blas
         print(f"{r['generation']:>10}{r['population']:>9}{r['connections']:>8.0f}{minimum * 1e3:>12.3f}"
               f"{r['compiled'] * 1e3:>13.3f}{r['compiled'] / minimum:>10.2f}x{r['compiled'] / blas_min:>11.1f}x"
+              f"{r['threaded'] * 1e3:>15.3f}"
               f"{r['today'] * 1e3:>10.2f}{r['today'] / r['compiled']:>9.1f}x"
               f"{r['rates'][1]:>12.0f}{r['rates'][2]:>12.0f}")
     if any("round1" in r for r in rows):
         print(f"\nAgainst round 1 (commit {round1}: its search engine, one worker, on the same genomes and images)")
-        print(f"{'generation':>10}{'conns':>8}{'round 1 ms':>12}{'today ms':>10}{'vs round 1':>12}{'max |fitness diff|':>20}")
+        threads = jit.default_threads()
+        print("today = this engine, one worker, on 1 thread and on its default threads (the usable cores)")
+        print(f"{'generation':>10}{'conns':>8}{'round 1 ms':>12}{'1 thread ms':>13}{'vs round 1':>12}"
+              f"{f'{threads} threads ms':>15}{'vs round 1':>12}{'max |fitness diff|':>20}")
         for r in rows:
             if "round1" in r:
-                print(f"{r['generation']:>10}{r['connections']:>8.0f}{r['round1'] * 1e3:>12.2f}{r['engine'] * 1e3:>10.2f}"
-                      f"{r['round1'] / r['engine']:>11.1f}x{r['round1_diff']:>20.1e}")
+                print(f"{r['generation']:>10}{r['connections']:>8.0f}{r['round1'] * 1e3:>12.2f}"
+                      f"{r['engine_1t'] * 1e3:>13.2f}{r['round1'] / r['engine_1t']:>11.1f}x"
+                      f"{r['engine'] * 1e3:>15.2f}{r['round1'] / r['engine']:>11.1f}x{r['round1_diff']:>20.1e}")
 
 
 def swingup_table(quick: bool) -> None:

@@ -98,6 +98,30 @@ def test_a_genome_scores_the_same_alone_and_in_a_population():
         np.testing.assert_array_equal(jit.population_fitness([g], x, labels, WEIGHTS)[0], together[i])
 
 
+def test_threads_split_the_population_and_change_no_bit(monkeypatch):
+    rng = np.random.default_rng(11)
+    # Uneven sizes, so the parts' boundaries follow work rather than counts.
+    genomes = [random_genome(rng, n_hidden=int(h), n_conn=int(c))
+               for h, c in zip(rng.integers(2, 40, 37), rng.integers(40, 500, 37))]
+    x = rng.uniform(0, 1, (300, 256))
+    labels = rng.integers(0, 10, 300)
+    one = jit.population_fitness(genomes, x, labels, WEIGHTS, threads=1)
+    for threads in (2, 3, 4):
+        parts = jit._parts([jit.flatten(g) for g in genomes], threads)
+        assert len(parts) == threads and parts[0][0] == 0 and parts[-1][1] == 37
+        assert all(a < b for a, b in parts) and all(p[1] == q[0] for p, q in zip(parts, parts[1:]))
+        np.testing.assert_array_equal(jit.population_fitness(genomes, x, labels, WEIGHTS, threads=threads), one)
+        np.testing.assert_array_equal(jit.population_predict(genomes, x, WEIGHTS, threads=threads),
+                                      jit.population_predict(genomes, x, WEIGHTS, threads=1))
+    # Few genomes stay on one thread; WANN_THREADS sets the default and is checked.
+    assert jit._parts([jit.flatten(g) for g in genomes[:9]], 4) == [(0, 9)]
+    monkeypatch.setenv("WANN_THREADS", "3")
+    assert jit.default_threads() == 3
+    monkeypatch.setenv("WANN_THREADS", "many")
+    with pytest.raises(ValueError, match="WANN_THREADS"):
+        jit.default_threads()
+
+
 def test_non_finite_outputs_score_minus_infinity():
     # out0 = (w x)^2 squared again and again: overflows to inf at large inputs.
     n_in, n_out = 1, 2

@@ -24,6 +24,13 @@ Where the time goes and why this layout:
 * The fitness (minus the mean cross-entropy) or the prediction (argmax) is
   taken per image right after the outputs, so no (K, B, 10) array is stored.
 
+A call with many genomes splits them into contiguous parts of about equal
+work and runs the parts on threads (``_run`` releases the GIL): the search's
+one MNIST worker uses every core without shipping genomes to other processes.
+``WANN_THREADS`` sets the number (default: the usable cores; the search's pool
+workers use 1 each). Each genome's arithmetic is the same however the
+population is split, so the results are bit for bit those of one thread.
+
 Outputs agree with the reference loop :func:`wann_viz.nn.naive_forward` at
 finite weights (the same formulas, sum-then-scale over each node's real
 sources, float64, no fast-math so nan and inf propagate) to rounding: the order of additions and the last bit of exp and tanh may differ
@@ -34,7 +41,9 @@ sources, float64, no fast-math so nan and inf propagate) to rounding: the order 
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
@@ -44,6 +53,8 @@ from .plan import compile_plan
 
 # Images per block: a node row is 2 KB, so a block's values stay in the core's cache.
 BLOCK_IMAGES = 256
+# Fewest genomes a thread gets: below it a thread costs more than it saves.
+MIN_GENOMES_PER_THREAD = 8
 # Modes of _run.
 _FITNESS, _PREDICT, _OUTPUTS = 0, 1, 2
 # exp: x = n ln2 + r, |r| <= ln2 / 2 (Cody and Waite's split of ln2), then a degree-13 Taylor polynomial.
@@ -430,7 +441,33 @@ def columns(inputs: np.ndarray) -> np.ndarray:
     return cols
 
 
-def _call(genomes: Sequence[Genome], inputs, weights, labels, mode: int, cols=None):
+def default_threads() -> int:
+    """Threads for a population call: ``$WANN_THREADS`` if set (>= 1), else the usable cores."""
+    text = os.environ.get("WANN_THREADS", "").strip()
+    if text:
+        try:
+            return max(1, int(text))
+        except ValueError:
+            raise ValueError(f"WANN_THREADS must be a whole number >= 1, got {text!r}") from None
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _parts(flats: Sequence[Flat], threads: int) -> list[tuple[int, int]]:
+    """Contiguous (start, stop) genome ranges of about equal work (rows + sources) for ``threads``."""
+    n = len(flats)
+    threads = max(1, min(threads, n // MIN_GENOMES_PER_THREAD))
+    if threads == 1:
+        return [(0, n)]
+    work = np.cumsum([f.n_rows + int(f.in_ptr[-1]) + int(f.hid_ptr[-1]) for f in flats])
+    cuts = np.searchsorted(work, work[-1] * np.arange(1, threads) / threads)
+    bounds = [0, *sorted(set(int(c) + 1 for c in cuts) - {0, n}), n]
+    return list(zip(bounds[:-1], bounds[1:]))
+
+
+def _call(genomes: Sequence[Genome], inputs, weights, labels, mode: int, cols=None, threads: int | None = None):
     genomes = list(genomes)
     cols = columns(inputs) if cols is None else np.ascontiguousarray(cols, dtype=np.float64)
     for g in genomes:
@@ -452,11 +489,23 @@ def _call(genomes: Sequence[Genome], inputs, weights, labels, mode: int, cols=No
     pred = np.empty((n_g, n_k, n_b) if mode == _PREDICT else (0, 0, 0), np.int8)
     outputs = np.empty((n_g, n_k, n_b, n_out) if mode == _OUTPUTS else (0, 0, 0, 0))
     if n_g and n_b:
-        _run(cols, w, lab, *_stack([flatten(g) for g in genomes]), mode, fitness, pred, outputs)
+        flats = [flatten(g) for g in genomes]
+        parts = _parts(flats, default_threads() if threads is None else threads)
+
+        def run(part):
+            a, b = part
+            _run(cols, w, lab, *_stack(flats[a:b]), mode, fitness[a:b] if mode == _FITNESS else fitness,
+                 pred[a:b] if mode == _PREDICT else pred, outputs[a:b] if mode == _OUTPUTS else outputs)
+
+        if len(parts) == 1:
+            run(parts[0])
+        else:
+            with ThreadPoolExecutor(len(parts)) as pool:
+                list(pool.map(run, parts))
     return fitness, pred, outputs
 
 
-def population_outputs(genomes: Sequence[Genome], inputs: np.ndarray, weights) -> np.ndarray:
+def population_outputs(genomes: Sequence[Genome], inputs: np.ndarray, weights, threads: int | None = None) -> np.ndarray:
     """Raw outputs of every genome (for tests and small batches).
 
     Args:
@@ -467,11 +516,11 @@ def population_outputs(genomes: Sequence[Genome], inputs: np.ndarray, weights) -
     Returns:
         (G, K, B, n_out) float64.
     """
-    return _call(genomes, inputs, weights, None, _OUTPUTS)[2]
+    return _call(genomes, inputs, weights, None, _OUTPUTS, threads=threads)[2]
 
 
 def population_fitness(genomes: Sequence[Genome], inputs: np.ndarray | None, labels: np.ndarray, weights,
-                       cols: np.ndarray | None = None) -> np.ndarray:
+                       cols: np.ndarray | None = None, threads: int | None = None) -> np.ndarray:
     """The MNIST search fitness, minus the mean cross-entropy, of every genome at every weight.
 
     What :func:`wann_viz.tasks.mnist.mnist_fitness` gives on the forward
@@ -482,18 +531,19 @@ def population_fitness(genomes: Sequence[Genome], inputs: np.ndarray | None, lab
         inputs: (B, n_in) images (or None with ``cols``); labels: (B,) class of each.
         weights: (K,) shared weights.
         cols: optional :func:`columns` of the inputs (reused across calls).
+        threads: threads for the call (default :func:`default_threads`).
 
     Returns:
         (G, K) float64.
     """
-    return _call(genomes, inputs, weights, labels, _FITNESS, cols)[0]
+    return _call(genomes, inputs, weights, labels, _FITNESS, cols, threads)[0]
 
 
 def population_predict(genomes: Sequence[Genome], inputs: np.ndarray | None, weights,
-                       cols: np.ndarray | None = None) -> np.ndarray:
+                       cols: np.ndarray | None = None, threads: int | None = None) -> np.ndarray:
     """Predicted class of every image (argmax; nan never wins, ties go to the lower class).
 
     Returns:
         (G, K, B) int8.
     """
-    return _call(genomes, inputs, weights, None, _PREDICT, cols)[1]
+    return _call(genomes, inputs, weights, None, _PREDICT, cols, threads)[1]

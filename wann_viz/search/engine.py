@@ -160,9 +160,11 @@ class LocalEvaluator:
         pass
 
 
-def _ignore_sigint() -> None:
+def _worker_start() -> None:
     # Ctrl-C is handled by the parent, which checkpoints and then terminates the pool.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The pool already spreads work over the cores: one thread per worker in the compiled passes.
+    os.environ.setdefault("WANN_THREADS", "1")
 
 
 class PoolEvaluator:
@@ -183,7 +185,7 @@ class PoolEvaluator:
     def map(self, chunks: list[dict]) -> list[np.ndarray]:
         if self._pool is None:
             ctx = multiprocessing.get_context("spawn")
-            self._pool = ctx.Pool(self.workers, initializer=_ignore_sigint)
+            self._pool = ctx.Pool(self.workers, initializer=_worker_start)
         # chunksize 1: chunks are already sized; order of results = order of chunks.
         return self._pool.map_async(evaluate_chunk, [to_wire(c) for c in chunks], chunksize=1).get(timeout=7 * 24 * 3600)
 
