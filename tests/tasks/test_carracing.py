@@ -80,3 +80,20 @@ def test_a_missing_vae_file_is_named(monkeypatch, tmp_path):
     monkeypatch.setenv(carracing.VAE_ENV, str(tmp_path / "gone.npz"))
     reason = registry.unavailable_reason("carracing")
     assert "gone.npz" in reason and "does not exist" in reason
+
+
+def test_a_racer_is_noted_when_the_installed_vae_is_not_the_one_it_reads(vae_file, tmp_path, monkeypatch):
+    authors_racer = load_genome("saved_genomes/carracing-authors.json")
+    note = registry.genome_note(authors_racer)
+    assert "authors' VAE" in note and "WANN_VAE" in note  # this project's VAE is installed
+    digest = carracing.vae_identity(vae_file)["sha256"]
+    ours = authors_racer.with_changes(extra={"vae": {"file": "vae.npz", "sha256": digest}})
+    assert registry.genome_note(ours) is None
+    other = authors_racer.with_changes(extra={"vae": {"file": "old.npz", "sha256": "0" * 64}})
+    assert "old.npz" in registry.genome_note(other) and "vae.npz" in registry.genome_note(other)
+    # With the authors' format installed, the authors' racer is the one that drives.
+    path = tmp_path / "vae_16.json"
+    path.write_text(json.dumps(weights.params_to_authors_list(encoder_params(1))))
+    monkeypatch.setenv(carracing.VAE_ENV, str(path))
+    assert registry.genome_note(authors_racer) is None and "vae.npz" in registry.genome_note(ours)
+    assert registry.genome_note(load_genome("saved_genomes/swingup-authors.json")) is None

@@ -333,3 +333,29 @@ def test_app_wires_every_callback():
                  "genome-picker.value", "share-link.value", "weights-store.data", "figure-request.data",
                  "tail-request.data"):
         assert prop in outputs
+
+
+def test_the_carracing_tab_prefers_a_racer_made_for_the_installed_vae(tmp_path, monkeypatch):
+    from wann_viz.genome import save_genome
+    from wann_viz.tasks import carracing
+    from wann_viz.vae import model, weights
+
+    rng = np.random.default_rng(0)
+    params = {f"{name}/{suffix}": rng.normal(0, 0.05, shape).astype(np.float32)
+              for name, kernel, bias in model.PARAMETERS[:6]
+              for suffix, shape in (("kernel", kernel), ("bias", (bias,)))}
+    vae = weights.save_vae(params, tmp_path / "ours.npz", {"pipeline": "wann"})
+    monkeypatch.setenv(carracing.VAE_ENV, str(vae))
+    folder = tmp_path / "genomes"
+    folder.mkdir()
+    authors = load_genome(SAVED / "carracing-authors.json")
+    save_genome(authors, folder / "carracing-authors.json")
+    ours = authors.with_changes(name="ours", extra={"vae": carracing.vae_identity(vae)})
+    save_genome(ours, folder / "carracing-ours.json")
+    cat = Catalog(folder)
+    assert cat.keys()[0] == "carracing-authors"  # the list still puts the authors' first ...
+    assert cat.first_of_task("carracing") == "carracing-ours"  # ... but the tab opens the one that drives
+    card = json.dumps([c.to_plotly_json() for c in cg.genome_info({"key": "carracing-authors"}, {}, cat)], default=str)
+    assert "genome-warning" in card and "leaves the road" in card
+    card = json.dumps([c.to_plotly_json() for c in cg.genome_info({"key": "carracing-ours"}, {}, cat)], default=str)
+    assert "genome-warning" not in card

@@ -84,6 +84,13 @@ class Task(ABC):
         """``None`` when the task can run in this installation, else why not (a sentence)."""
         return None
 
+    @classmethod
+    def genome_note(cls, genome) -> str | None:
+        """``None`` when ``genome`` should behave here as it did where it was made, else why not
+        (a sentence for the user): e.g. a racer evolved against another VAE than the installed one.
+        The explorer says it beside the episode and prefers genomes without a note."""
+        return None
+
     @abstractmethod
     def reset(self, seeds: Sequence[int]) -> tuple[Any, np.ndarray]:
         """Start one episode per seed; an episode depends only on its seed.

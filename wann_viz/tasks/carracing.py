@@ -17,7 +17,7 @@ either route and selects the authors' frame pipeline.
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +52,22 @@ def load_vae_cached(path) -> tuple[dict, dict]:
     except OSError:
         return load_vae(p)  # the loader says, in plain words, what is wrong with the path
     return results.get_or_compute(("vae", str(p), st.st_mtime_ns, st.st_size), lambda: load_vae(p))
+
+
+def vae_identity(path) -> dict:
+    """``{"file", "sha256", "format"}`` of a VAE file (kept in the results cache like the weights)."""
+    import hashlib
+
+    from ..cache import results
+
+    p = Path(path).resolve()
+    st = p.stat()
+
+    def compute() -> dict:
+        digest = hashlib.sha256(p.read_bytes()).hexdigest()
+        return {"file": p.name, "sha256": digest, "format": load_vae_cached(p)[1].get("format")}
+
+    return results.get_or_compute(("vae-id", str(p), st.st_mtime_ns, st.st_size), compute)
 
 
 _ENV_CLASS = None
@@ -156,6 +172,29 @@ class CarRacingTask(Task):
         if not path.is_file():
             return f"CarRacing's VAE file {path} ({VAE_ENV}) does not exist"
         return None
+
+    @classmethod
+    def genome_note(cls, genome) -> str | None:
+        """A racer drives only with the VAE it was evolved against: its ``extra["vae"]`` names that
+        file's sha256; a racer without one (the authors') reads the authors' ``vae_16.json``."""
+        path = vae_path()
+        if path is None or not path.is_file():
+            return None
+        try:
+            here = vae_identity(path)
+        except Exception:  # noqa: BLE001 - an unreadable VAE is reported when the task starts
+            return None
+        made_for = genome.extra.get("vae")
+        if isinstance(made_for, Mapping) and made_for.get("sha256"):
+            if made_for["sha256"] == here["sha256"]:
+                return None
+            return (f"This racer was evolved against the VAE {made_for.get('file', '')} (sha256 "
+                    f"{str(made_for['sha256'])[:12]}...), but the installed one is {here['file']}: it reads "
+                    "another latent code and will not drive as it did.")
+        if here["format"] == "authors":
+            return None
+        return ("This racer reads the latent code of the authors' VAE (vae_16.json), but the installed VAE "
+                f"is {here['file']}, so it leaves the road. Set {VAE_ENV} to the authors' file to see it drive.")
 
     def encode(self, pictures: np.ndarray) -> np.ndarray:
         """(B, 96, 96, 3) uint8 frames -> (B, 16) latent means (one batched encode)."""

@@ -171,6 +171,15 @@ def unavailable_reason(name: str) -> str | None:
     return cls.unavailable_reason()
 
 
+def genome_note(genome) -> str | None:
+    """The genome's task's :meth:`~wann_viz.tasks.base.Task.genome_note` (``None`` for an unknown
+    or unavailable task: those say so elsewhere)."""
+    name = getattr(genome, "task", None)
+    if not name or find_spec(name) is None or unavailable_reason(name) is not None:
+        return None
+    return task_class(name).genome_note(genome)
+
+
 def available_task_names() -> list[str]:
     """Names of the tasks that can run in this installation."""
     return [name for name in task_names() if unavailable_reason(name) is None]

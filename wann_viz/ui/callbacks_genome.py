@@ -13,7 +13,7 @@ from typing import Any
 from dash import Input, Output, State, ctx, html, no_update
 
 from ..genome import Genome, GenomeError, is_authors_champion
-from ..tasks.registry import find_spec
+from ..tasks.registry import find_spec, genome_note
 from ..tasks.specs import DIGITS_PANEL
 from .catalog import (
     MAX_UPLOADS,
@@ -259,6 +259,9 @@ def genome_info(meta: Any, uploads: Any, catalog: Catalog) -> list:
     ]
     items = [html.Div(genome.name or meta.get("key"), className="genome-name"),
              html.Div(" · ".join(facts), className="genome-facts")]
+    note = genome_note(genome)
+    if note:
+        items.append(html.Div(note, className="genome-warning", role="note"))
     items += weight_facts(genome)
     for label, value in (("Source", genome.source), ("Licence", genome.licence), ("Notes", genome.notes)):
         if value:

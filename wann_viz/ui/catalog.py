@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from ..genome import Genome, GenomeError, load_genome
-from ..tasks.registry import find_spec, task_names, unavailable_reason
+from ..tasks.registry import find_spec, genome_note, task_names, unavailable_reason
 from .run_store import RunStore, is_run_key
 from .short_links import ViewStore
 from .uploads import UPLOAD_PREFIX, UploadStore
@@ -151,11 +151,13 @@ class Catalog:
         return next(iter(self._entries), None)
 
     def first_of_task(self, task: str) -> str | None:
-        """Key of the first saved genome of ``task``, or ``None``."""
-        for entry in self._entries.values():
-            if entry.task == task:
+        """Key of the first saved genome of ``task`` that behaves here as where it was made (no
+        :func:`~wann_viz.tasks.registry.genome_note`), else the first of ``task``, else ``None``."""
+        of_task = [e for e in self._entries.values() if e.task == task]
+        for entry in of_task:
+            if genome_note(entry.genome) is None:
                 return entry.key
-        return None
+        return of_task[0].key if of_task else None
 
 
 def _panel_rank(task: str | None) -> int:
@@ -252,4 +254,5 @@ def genome_meta(key: str, genome: Genome) -> dict:
         "has_tuned": genome.tuned_weights is not None,
         "best_shared_weight": genome.best_shared_weight,
         "live": is_live(genome.task),
+        "note": genome_note(genome),
     }
