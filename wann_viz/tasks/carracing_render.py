@@ -39,6 +39,7 @@ GRASS_DIM = PLAYFIELD / 20.0
 CAR_SIZE = 0.02
 WHEEL_R, WHEEL_W = 27, 14
 WHEEL_WHITE = (77, 77, 77)
+_CORNERS = np.array([(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 1.0)])  # the canvas' corners, in sides
 FIELD = np.array([(PLAYFIELD, PLAYFIELD), (PLAYFIELD, -PLAYFIELD), (-PLAYFIELD, -PLAYFIELD), (-PLAYFIELD, PLAYFIELD)])
 
 
@@ -89,6 +90,10 @@ def camera(env) -> tuple[float, float, np.ndarray]:
     return angle, zoom, trans
 
 
+def _sign(x: float) -> float:
+    return 1.0 if x > 0 else (-1.0 if x < 0 else 0.0)
+
+
 class Renderer:
     """Draws observations of one environment (rebuild its track arrays after each reset).
 
@@ -129,9 +134,14 @@ class Renderer:
         angle, zoom, trans = camera(env)
         m, b = self._affine(angle, zoom, trans)
         side = self.size * self.supersample
-        img = Image.new("RGB", (side, side), (0, 0, 0))  # beyond the playfield: black, as Gymnasium's
+        # The playfield is a square: when the canvas' corners all lie inside it, so does the canvas,
+        # and the background fill is the canvas' own colour (one polygon fewer, the same pixels).
+        corners = (_CORNERS * side - b) @ np.linalg.inv(m).T
+        inside = bool(np.all(np.abs(corners) < PLAYFIELD))
+        img = Image.new("RGB", (side, side), track.bg if inside else (0, 0, 0))  # beyond the playfield: black
         draw = ImageDraw.Draw(img)
-        draw.polygon((FIELD @ m.T + b).ravel().tolist(), fill=track.bg)
+        if not inside:
+            draw.polygon((FIELD @ m.T + b).ravel().tolist(), fill=track.bg)
 
         # Cull on centres: a shape is drawn when its circle meets the canvas (the canvas scale
         # differs in x and y, so the larger one bounds the radius).
@@ -198,29 +208,32 @@ class Renderer:
         r[:, 0, 0], r[:, 0, 1], r[:, 1, 0], r[:, 1, 1] = cs[:, 0], -cs[:, 1], cs[:, 1], cs[:, 0]
         a = m @ r
         t = cs[:, 2:] @ m.T + b
-        # The wheels' turning stripes, as Gymnasium draws them (skipped when both edges face away).
-        phase = np.array([bodies[w].phase for w in wheels])
-        s1, s2 = np.sin(phase), np.sin(phase + 1.2)
-        c1 = np.where(s1 > 0, np.sign(np.cos(phase)), np.cos(phase))
-        c2 = np.where(s2 > 0, np.sign(np.cos(phase + 1.2)), np.cos(phase + 1.2))
-        show = ~((s1 > 0) & (s2 > 0))
+        canvas = np.einsum("pij,pvj->pvi", a[owner], polys) + t[owner][:, None, :]
+        flat = canvas.reshape(len(polys), 16).tolist()
+        a_l, t_l = a.tolist(), t.tolist()
         ww, wr = WHEEL_W * CAR_SIZE, WHEEL_R * CAR_SIZE
-        stripes = np.empty((len(wheels), 8, 2))  # 8 vertices (the quad twice), as the padded polygons
-        stripes[:, [0, 3, 4, 7], 0] = -ww
-        stripes[:, [1, 2, 5, 6], 0] = ww
-        stripes[:, [0, 1, 4, 5], 1] = (wr * c1)[:, None]
-        stripes[:, [2, 3, 6, 7], 1] = (wr * c2)[:, None]
-        local = np.concatenate([polys, stripes])
-        who = np.concatenate([owner, wheels])
-        canvas = np.einsum("pij,pvj->pvi", a[who], local) + t[who][:, None, :]
-        flat = canvas.reshape(len(local), 16).tolist()
+        stripes = {}
+        for w in wheels.tolist():
+            # The wheel's turning stripe, as Gymnasium draws it (not when both edges face away).
+            phase = bodies[w].phase
+            s1, s2 = math.sin(phase), math.sin(phase + 1.2)
+            if s1 > 0 and s2 > 0:
+                continue
+            c1, c2 = math.cos(phase), math.cos(phase + 1.2)
+            c1 = _sign(c1) if s1 > 0 else c1
+            c2 = _sign(c2) if s2 > 0 else c2
+            (m00, m01), (m10, m11) = a_l[w]
+            tx, ty = t_l[w]
+            quad = []
+            for x, y in ((-ww, wr * c1), (ww, wr * c1), (ww, wr * c2), (-ww, wr * c2)):
+                quad += [m00 * x + m01 * y + tx, m10 * x + m11 * y + ty]
+            stripes[w] = quad
         # Gymnasium draws each wheel's stripe right after the wheel.
-        stripe_of = {int(w): len(polys) + i for i, w in enumerate(wheels.tolist()) if show[i]}
-        for i in range(len(polys)):
+        for i, body in enumerate(owner.tolist()):
             draw.polygon(flat[i], fill=colors[i])
-            j = stripe_of.get(int(owner[i]))
-            if j is not None:
-                draw.polygon(flat[j], fill=WHEEL_WHITE)
+            quad = stripes.get(body)
+            if quad is not None:
+                draw.polygon(quad, fill=WHEEL_WHITE)
 
     def _draw_indicators(self, draw, env) -> None:
         """The black bar at the bottom with Gymnasium's bars (drawn after its flip, in window units)."""
