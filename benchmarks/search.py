@@ -79,8 +79,7 @@ ROUND1 = "2db63c4"  # the code when the MNIST speed issue was filed
 _OLD_TIMER = """
 import json, sys, time
 from pathlib import Path
-sys.path.insert(0, ".")
-from wann_viz import load_genome
+from wann_viz import load_genome  # python -c puts the working folder, the old checkout, first
 from wann_viz.search import engine
 paths = sorted(Path(sys.argv[1]).glob("*.json"))
 w = json.loads(sys.argv[2])

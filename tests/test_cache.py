@@ -45,6 +45,21 @@ def test_get_or_compute_computes_once_under_concurrent_requests():
     assert results == [42] * 8 and len(calls) == 1
 
 
+def test_a_computation_may_use_the_cache_even_on_its_own_lock_stripe():
+    cache = ResultCache(1_000_000)
+    # 1 and 33 share a stripe of the 32 compute locks: the inner call must not wait on the outer.
+    done = threading.Event()
+
+    def outer():
+        assert cache.get_or_compute(1, lambda: cache.get_or_compute(33, lambda: 5) + 1) == 6
+        done.set()
+
+    t = threading.Thread(target=outer, daemon=True)
+    t.start()
+    assert done.wait(10), "a nested get_or_compute deadlocked"
+    assert cache.get(33) == 5 and hash(1) % 32 == hash(33) % 32
+
+
 def test_clear_one_namespace():
     cache = ResultCache()
     cache.put(("episode", 1), 1)

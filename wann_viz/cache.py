@@ -63,8 +63,9 @@ class ResultCache:
     def __init__(self, max_bytes: int = DEFAULT_BYTES):
         self._cache: LRUCache = LRUCache(maxsize=int(max_bytes), getsizeof=approximate_bytes)
         self._lock = threading.Lock()
-        # Striped locks: two requests for the same slow result compute it once.
-        self._compute_locks = tuple(threading.Lock() for _ in range(32))
+        # Striped locks: two requests for the same slow result compute it once. Re-entrant, so a
+        # computation may itself use the cache (a nested key can land on the same stripe).
+        self._compute_locks = tuple(threading.RLock() for _ in range(32))
 
     @property
     def max_bytes(self) -> int:
