@@ -1,6 +1,6 @@
 """Ship a CarRacing WANN evolved against this project's VAE: measure it, write saved_genomes/carracing-evolved.json.
 
-Usage: python scripts/finalize_racer.py RUN_DIR [OUT] [--episodes 20] [--processes 2]
+Usage: python scripts/finalize_racer.py RUN_DIR [OUT] [--episodes 20] [--choice-episodes 4] [--only FILE]
 
 Candidates are the run's champion.json (when the run has one) and its three
 latest saved generation champions. Each is profiled over the shared weights
@@ -55,11 +55,14 @@ def main() -> None:
     ap.add_argument("--episodes", type=int, default=20, help="report episodes per condition (20)")
     ap.add_argument("--choice-episodes", type=int, default=4, help="choice episodes per weight and candidate (4)")
     ap.add_argument("--processes", type=int, default=2)
+    ap.add_argument("--only", metavar="FILE", help="one candidate of the run (e.g. gen-000512.json), chosen earlier")
     args = ap.parse_args()
 
     run = open_run(args.run)
     paths = ([args.run / "champion.json"] if (args.run / "champion.json").is_file() else []) + \
         sorted((args.run / "generations").glob("gen-*.json"))[-3:]
+    if args.only:
+        paths = [p for p in paths if p.name == args.only] or [args.run / "generations" / args.only]
     choice_seeds = CHOICE_SEED + np.arange(args.choice_episodes)
     best = None
     for path in paths:
@@ -98,6 +101,10 @@ def main() -> None:
     }
     extra = dict(genome.extra)
     extra["score"] = score
+    extra["best_shared_weight_measured"] = {  # what the explorer's genome card quotes
+        "weight": weight, "mean": round(score["best_shared_weight"]["mean"], 2),
+        "sd": round(score["best_shared_weight"]["sd"], 2), "episodes": int(len(seeds)),
+        "seeds": score["seeds"], "weights": GRID, "command": score["command"]}
     extra["vae"] = {"file": Path(vae).name, "sha256": digest}
     extra["chosen_from"] = path.name
     if changes.is_file():

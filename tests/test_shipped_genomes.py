@@ -47,3 +47,20 @@ def test_mnist_genome_meets_issue_targets_on_the_test_set(mnist_genome):
     tuned = reported["tuned_shared_weight"]
     assert mnist_genome.best_shared_weight == tuned
     assert reported["tuned_test_accuracy"] == pytest.approx(mnist_eval.accuracy(mnist_genome, tuned)[0], abs=1e-12)
+
+
+def test_the_evolved_racer_reads_the_shipped_vae_and_replays_its_recorded_episode(monkeypatch):
+    from wann_viz.evaluate import run_episodes
+    from wann_viz.tasks import carracing
+    from wann_viz.tasks.registry import genome_note
+
+    monkeypatch.delenv(carracing.VAE_ENV, raising=False)
+    racer = load_genome(SAVED / "carracing-evolved.json")
+    assert racer.task == "carracing" and "own search" in racer.source
+    assert racer.extra["vae"]["sha256"] == carracing.vae_identity(carracing.DATA_VAE)["sha256"]
+    assert genome_note(racer) is None  # it drives with the VAE that ships
+    score = racer.extra["score"]["best_shared_weight"]
+    assert score["weight"] == racer.best_shared_weight
+    # Episode 0 of the recorded score, replayed: the same seed and weight give the same return.
+    got = run_episodes(racer, "carracing", np.array([0]), weights=np.array([racer.best_shared_weight]), processes=1)
+    assert got[0] == pytest.approx(score["returns"][0], abs=0.01)
