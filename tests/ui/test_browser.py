@@ -318,10 +318,13 @@ def test_biped_runs_live(page, live_server):
 def test_carracing_plays_shows_what_the_racer_sees_and_follows_the_weight(page, live_server):
     if vae_path() is None:
         pytest.skip("no VAE file is installed (data/vae/ or WANN_VAE)")
-    s0 = open_app(page, live_server, "?genome=carracing-authors&seed=1&weight=-0.7")
-    assert s0["task"] == "carracing" and s0["renderer"] == "carracing"
     if "vae16" in vae_path().name:  # this project's VAE: the card says the authors' racer reads another
+        open_app(page, live_server, "?genome=carracing-authors&seed=1&weight=-0.7")
         assert "leaves the road" in page.locator(".genome-warning").inner_text()
+    # The racer evolved against this project's VAE drives at w = -2 and leaves the road at w = 1.5.
+    s0 = open_app(page, live_server, "?genome=carracing-evolved&seed=1&weight=-2")
+    assert s0["task"] == "carracing" and s0["renderer"] == "carracing"
+    assert page.locator(".genome-warning").count() == 0
     page.wait_for_function("window.wannPlayer.state().frame > 30", timeout=60_000)
     first = state(page)["returnNow"]
     page.wait_for_function("(r) => window.wannPlayer.state().returnNow !== r", arg=first, timeout=30_000)
