@@ -16,36 +16,19 @@ settings changes of its curriculum, and the measured returns.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import sys
 from pathlib import Path
 
 import numpy as np
 
 from wann_viz import load_genome, save_genome
-from wann_viz.evaluate import run_episodes
+from wann_viz.cli import ProgressBar
+from wann_viz.evaluate import run_episodes, weight_profile
 from wann_viz.search.runs import open_run
-from wann_viz.tasks.carracing import vae_path
+from wann_viz.tasks.carracing import vae_identity, vae_path
 
 GRID = [-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5, 2.0]
 CHOICE_SEED = 1000
-
-
-def _bar(label: str):
-    def show(done: int, total: int) -> None:
-        sys.stderr.write(f"\r{label}: {done}/{total} episodes")
-        if done >= total:
-            sys.stderr.write("\n")
-    return show
-
-
-def profile(genome, seeds: np.ndarray, processes: int, label: str) -> np.ndarray:
-    """(len(GRID), len(seeds)) returns over the grid of shared weights."""
-    w = np.repeat(GRID, len(seeds))
-    out = run_episodes(genome, "carracing", np.tile(seeds, len(GRID)), weights=w, processes=processes,
-                       progress=_bar(label))
-    return np.asarray(out).reshape(len(GRID), len(seeds))
 
 
 def main() -> None:
@@ -63,11 +46,12 @@ def main() -> None:
         sorted((args.run / "generations").glob("gen-*.json"))[-3:]
     if args.only:
         paths = [p for p in paths if p.name == args.only] or [args.run / "generations" / args.only]
-    choice_seeds = CHOICE_SEED + np.arange(args.choice_episodes)
     best = None
     for path in paths:
         g = load_genome(path)
-        means = profile(g, choice_seeds, args.processes, f"choosing: {path.name}").mean(axis=1)
+        means = np.array([p["mean"] for p in weight_profile(
+            g, GRID, args.choice_episodes, CHOICE_SEED, task_name="carracing", processes=args.processes,
+            progress=ProgressBar(f"choosing: {path.name}"))])
         i = int(np.argmax(means))
         print(f"{path.name}: best w = {GRID[i]:+.1f}, mean {means[i]:.1f} on choice episodes "
               f"(profile {np.round(means, 0).tolist()})")
@@ -76,16 +60,19 @@ def main() -> None:
     _, path, genome, weight = best
 
     seeds = np.arange(args.episodes)
-    at_best = run_episodes(genome, "carracing", seeds, weights=np.full(len(seeds), weight),
-                           processes=args.processes, progress=_bar(f"report: w = {weight:+.1f}"))
     rng = np.random.default_rng(0)
     random_w = rng.uniform(-2.0, 2.0, len(seeds))
-    at_random = run_episodes(genome, "carracing", seeds, weights=random_w, processes=args.processes,
-                             progress=_bar("report: random shared weight"))
-    grid = profile(genome, seeds[: max(1, args.episodes // 2)], args.processes, "report: profile")
+    # The best weight and the random weights in one job (one process pool), then the profile.
+    both = run_episodes(genome, "carracing", np.tile(seeds, 2), weights=np.concatenate([np.full(len(seeds), weight),
+                        random_w]), processes=args.processes, progress=ProgressBar("report: best and random weight"))
+    at_best, at_random = both[: len(seeds)], both[len(seeds):]
+    n_profile = max(1, args.episodes // 2)
+    grid = weight_profile(genome, GRID, n_profile, 0, task_name="carracing", processes=args.processes,
+                          progress=ProgressBar("report: profile"))
 
     vae = vae_path()
-    digest = hashlib.sha256(Path(vae).read_bytes()).hexdigest()
+    identity = vae_identity(vae)
+    digest = identity["sha256"]
     changes = args.run / "changes.json"
     score = {
         "episodes": int(len(seeds)), "seeds": f"0..{len(seeds) - 1}", "frames": 1000, "action_repeat": 1,
@@ -93,8 +80,7 @@ def main() -> None:
                                "returns": [round(float(r), 2) for r in at_best]},
         "random_shared_weight": {"mean": float(np.mean(at_random)), "sd": float(np.std(at_random)),
                                  "weights": [round(float(v), 4) for v in random_w]},
-        "profile": [{"weight": v, "mean": float(r.mean()), "sd": float(r.std()), "episodes": int(r.size)}
-                    for v, r in zip(GRID, grid)],
+        "profile": [{**p, "episodes": n_profile} for p in grid],
         "chosen_on": f"{args.choice_episodes} episodes per weight, seeds {CHOICE_SEED}.., candidates "
                      + ", ".join(p.name for p in paths),
         "command": "python scripts/finalize_racer.py " + str(args.run),
@@ -105,7 +91,7 @@ def main() -> None:
         "weight": weight, "mean": round(score["best_shared_weight"]["mean"], 2),
         "sd": round(score["best_shared_weight"]["sd"], 2), "episodes": int(len(seeds)),
         "seeds": score["seeds"], "weights": GRID, "command": score["command"]}
-    extra["vae"] = {"file": Path(vae).name, "sha256": digest}
+    extra["vae"] = {"file": identity["file"], "sha256": digest}
     extra["chosen_from"] = path.name
     if changes.is_file():
         extra["curriculum"] = json.loads(changes.read_text("utf-8"))["changes"]

@@ -169,17 +169,6 @@ def run_search(
                 raise RunFolderError(f"the run has already done {search.generation} generations; "
                                      f"--generations {generations} is fewer")
             search.settings["generations"] = int(generations)
-        if changes_file is not None:
-            changes, new = resume_changes(search.settings, changes_file)
-            if changes:
-                search.settings.clear()
-                search.settings.update(new)
-                log = _read_changes(run)
-                log.append({"generation": search.generation, "settings": changes, "at": _now()})
-                write_json(run / CHANGES, {"changes": log})
-                if progress is True:
-                    sys.stderr.write(f"from generation {search.generation + 1}: "
-                                     + ", ".join(f"{k} = {json.dumps(v)}" for k, v in changes.items()) + "\n")
         started = (json.loads((run / "run.json").read_text("utf-8")).get("started") if (run / "run.json").is_file()
                    else _now())
         if search.done and (run / "champion.json").is_file():
@@ -189,6 +178,18 @@ def run_search(
                 sys.stderr.write(f"{run} is finished ({search.generation} generations); "
                                  "give a larger --generations to extend it\n")
             return load_genome(run / "champion.json")
+        if changes_file is not None:
+            changes, new = resume_changes(search.settings, changes_file)
+            if changes:
+                search.settings.clear()
+                search.settings.update(new)
+                log = _read_changes(run)
+                log.append({"generation": search.generation, "settings": changes, "at": _now()})
+                save_checkpoint(search, run)  # the checkpoint and the log agree from here on
+                write_json(run / CHANGES, {"changes": log})
+                if progress is True:
+                    sys.stderr.write(f"from generation {search.generation + 1}: "
+                                     + ", ".join(f"{k} = {json.dumps(v)}" for k, v in changes.items()) + "\n")
     else:
         if settings is None:
             raise ValueError("give settings for a new run")
