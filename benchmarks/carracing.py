@@ -43,13 +43,6 @@ ROOT = Path(__file__).resolve().parents[1]
 _clock = time.process_time
 
 
-def random_vae(seed: int = 0) -> dict:
-    rng = np.random.default_rng(seed)
-    return {f"{name}/{suffix}": rng.normal(0, 0.05, shape).astype(np.float32)
-            for name, kernel, bias in model.PARAMETERS
-            for suffix, shape in (("kernel", kernel), ("bias", (bias,)))}
-
-
 def _drive(steps: int, env, draw) -> float:
     """Seconds per ``draw(env)`` over a seeded wobbly drive (the same states for the same seed)."""
     env.reset(seed=0)
@@ -139,7 +132,7 @@ def main() -> None:
     args = ap.parse_args()
     steps = 100 if args.quick else 300
     frames = 300 if args.quick else 1000
-    params = random_vae()
+    params = model.random_params()
     r = renderer_times(steps)
     one, batched = encoder_times(params, 3 if args.quick else 7)
     t_task, t_gym, ret = episode_times(params, frames)

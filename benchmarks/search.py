@@ -44,6 +44,7 @@ absolute numbers are indicative. The load average is printed with them.
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import subprocess
@@ -52,6 +53,7 @@ import tarfile
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
 import numpy as np
 
@@ -167,16 +169,14 @@ def madd_rates(k: int = 6, b: int = 1000) -> tuple[float, float]:
     return elem, blas
 
 
-def extract_commit(commit: str) -> Path | None:
-    """``wann_viz`` and ``data/mnist.npz`` of ``commit`` in a temporary folder (None outside git)."""
+def extract_commit(commit: str, folder: Path) -> Path | None:
+    """``wann_viz`` and ``data/mnist.npz`` of ``commit`` extracted into ``folder`` (None outside git)."""
     try:
         blob = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "wann_viz", "data/mnist.npz"],
                               capture_output=True, check=True).stdout
     except (OSError, subprocess.CalledProcessError) as exc:
         print(f"  (round 1 skipped: cannot extract commit {commit}: {getattr(exc, 'stderr', b'') or exc})")
         return None
-    folder = Path(tempfile.mkdtemp(prefix="wann-round1-"))
-    import io
     with tarfile.open(fileobj=io.BytesIO(blob)) as tar:
         tar.extractall(folder, filter="data")
     return folder
@@ -195,10 +195,14 @@ def round1_time(old: Path, genomes: list) -> tuple[float, np.ndarray]:
 
 def mnist_rows(run: Path, sample: int, round1: str | None = ROUND1) -> list[dict]:
     """Per generation: connections, compiled and numpy-path milliseconds per genome, evals/s by workers."""
+    with tempfile.TemporaryDirectory(prefix="wann-round1-") as folder:
+        return _mnist_rows(run, sample, extract_commit(round1, Path(folder)) if round1 else None)
+
+
+def _mnist_rows(run: Path, sample: int, old: Path | None) -> list[dict]:
     inputs, labels = training_batch(0, 1000)
     cols = jit.columns(inputs)
     w = np.asarray(WEIGHTS)
-    old = extract_commit(round1) if round1 else None
     rows = []
     for gen in MNIST_GENERATIONS:
         path = population_file(run, gen)
@@ -233,8 +237,7 @@ def mnist_rows(run: Path, sample: int, round1: str | None = ROUND1) -> list[dict
             finally:
                 ev.close()
         row = {"generation": gen, "population": len(pop), "connections": conns,
-               "compiled": compiled, "today": today, "rates": rates}
-        row["threaded"] = threaded
+               "compiled": compiled, "threaded": threaded, "today": today, "rates": rates}
         if old is not None:
             ev = engine.LocalEvaluator()
             mine = engine.evaluate_genomes(ev, "mnist", genomes, WEIGHTS, [1], 1, {"batch_size": 1000})
@@ -243,12 +246,8 @@ def mnist_rows(run: Path, sample: int, round1: str | None = ROUND1) -> list[dict
                 return best_time(lambda: engine.evaluate_genomes(ev, "mnist", _fresh(genomes), WEIGHTS, [1], 1,
                                                                  {"batch_size": 1000}), 2) / len(genomes)
             row["engine"] = engine_time()
-            saved = os.environ.get("WANN_THREADS")
-            os.environ["WANN_THREADS"] = "1"
-            try:
+            with mock.patch.dict(os.environ, {"WANN_THREADS": "1"}):
                 row["engine_1t"] = engine_time()
-            finally:
-                os.environ.pop("WANN_THREADS") if saved is None else os.environ.__setitem__("WANN_THREADS", saved)
             row["round1"], theirs = round1_time(old, genomes)
             row["round1_diff"] = float(np.max(np.abs(theirs - mine[:, :, 0])))
         rows.append(row)

@@ -15,10 +15,7 @@ pytest.importorskip("gymnasium")
 
 
 def encoder_params(seed=0):
-    rng = np.random.default_rng(seed)
-    return {f"{name}/{suffix}": rng.normal(0, 0.05, shape).astype(np.float32)
-            for name, kernel, bias in model.PARAMETERS[:6]
-            for suffix, shape in (("kernel", kernel), ("bias", (bias,)))}
+    return model.random_params(seed, encoder_only=True)
 
 
 @pytest.fixture()

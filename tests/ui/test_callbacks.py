@@ -340,11 +340,7 @@ def test_the_carracing_tab_prefers_a_racer_made_for_the_installed_vae(tmp_path, 
     from wann_viz.tasks import carracing
     from wann_viz.vae import model, weights
 
-    rng = np.random.default_rng(0)
-    params = {f"{name}/{suffix}": rng.normal(0, 0.05, shape).astype(np.float32)
-              for name, kernel, bias in model.PARAMETERS[:6]
-              for suffix, shape in (("kernel", kernel), ("bias", (bias,)))}
-    vae = weights.save_vae(params, tmp_path / "ours.npz", {"pipeline": "wann"})
+    vae = weights.save_vae(model.random_params(0, encoder_only=True), tmp_path / "ours.npz", {"pipeline": "wann"})
     monkeypatch.setenv(carracing.VAE_ENV, str(vae))
     folder = tmp_path / "genomes"
     folder.mkdir()

@@ -10,11 +10,7 @@ from wann_viz.ui import callbacks_carracing as cc
 from wann_viz.vae import model, weights
 
 
-def _params(seed=0):
-    rng = np.random.default_rng(seed)
-    return {f"{name}/{suffix}": rng.normal(0, 0.05, shape).astype(np.float32)
-            for name, kernel, bias in model.PARAMETERS
-            for suffix, shape in (("kernel", kernel), ("bias", (bias,)))}
+_params = model.random_params
 
 
 def test_the_picture_is_the_decoder_applied_to_the_code(tmp_path):

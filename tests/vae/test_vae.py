@@ -8,11 +8,7 @@ import pytest
 from wann_viz.vae import frames, model, weights
 
 
-def random_params(seed=0, scale=0.05):
-    rng = np.random.default_rng(seed)
-    return {f"{name}/{suffix}": rng.normal(0, scale, shape).astype(np.float32)
-            for name, kernel, bias in model.PARAMETERS
-            for suffix, shape in (("kernel", kernel), ("bias", (bias,)))}
+random_params = model.random_params
 
 
 def conv_by_hand(x, kernel, bias, stride=2):

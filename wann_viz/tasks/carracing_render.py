@@ -178,8 +178,8 @@ class Renderer:
         return got[1]
 
     def _car_layout(self, car) -> tuple:
-        """The car's polygons in drawing order as arrays (made once per car): body-frame vertices
-        (P, 4, 2) (hull parts padded by repeating their last vertex), the body of each, colours."""
+        """The car's polygons in drawing order (made once per car): body-frame vertices (P, 8, 2)
+        (each padded to 8 by repeating its last vertex), the body of each (P,), colours, wheel bodies."""
         if self._car is not None and self._car[0] is car:
             return self._car[1]
         polys, owner, colors, wheels = [], [], [], []
@@ -192,14 +192,14 @@ class Renderer:
                 colors.append(color)
             if "phase" in obj.__dict__:
                 wheels.append(b)
-        layout = (np.array(polys), np.array(owner), colors, np.array(wheels), [len(p) for p in polys])
+        layout = (np.array(polys), np.array(owner), colors, np.array(wheels))
         self._car = (car, layout)
         return layout
 
     def _draw_car(self, draw, env, m: np.ndarray, b: np.ndarray) -> None:
         """Hull and wheels with their stripes; ``m``, ``b``: the frame's world-to-canvas map."""
         car = env.car
-        polys, owner, colors, wheels, _ = self._car_layout(car)
+        polys, owner, colors, wheels = self._car_layout(car)
         bodies = car.drawlist
         tf = [body.transform for body in bodies]
         cs = np.array([(t.q.c, t.q.s) + tuple(t.position) for t in tf])  # (B, 4): cos, sin, x, y

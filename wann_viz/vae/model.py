@@ -44,6 +44,17 @@ PARAMETERS = (
 ENCODER = tuple(p[0] for p in PARAMETERS[:6])
 
 
+def random_params(seed: int = 0, scale: float = 0.05, encoder_only: bool = False) -> dict:
+    """Random float32 parameters of the architecture (normal, sd ``scale``), for tests and benchmarks:
+    a trained VAE costs the same. ``{"enc_conv1/kernel": (4, 4, 3, 32), ...}``; the encoder's six
+    layers only with ``encoder_only`` (the same draws as the first six of the full set)."""
+    rng = np.random.default_rng(seed)
+    layers = PARAMETERS[:len(ENCODER)] if encoder_only else PARAMETERS
+    return {f"{name}/{suffix}": rng.normal(0, scale, shape).astype(np.float32)
+            for name, kernel, bias in layers
+            for suffix, shape in (("kernel", kernel), ("bias", (bias,)))}
+
+
 def check_parameters(params: dict, need=tuple(p[0] for p in PARAMETERS)) -> None:
     """Raise ValueError naming the first missing or mis-shaped parameter."""
     shapes = {name: (kernel, bias) for name, kernel, bias in PARAMETERS}
