@@ -254,5 +254,4 @@ def genome_meta(key: str, genome: Genome) -> dict:
         "has_tuned": genome.tuned_weights is not None,
         "best_shared_weight": genome.best_shared_weight,
         "live": is_live(genome.task),
-        "note": genome_note(genome),
     }
