@@ -204,6 +204,9 @@ def add_tune_command(subparsers) -> None:
     p.add_argument("--from-tuned", action="store_true",
                    help="cma: start from the genome's tuned weights (go on from an earlier tuning, e.g. with more "
                         "episodes)")
+    p.add_argument("--fresh-episodes", action="store_true",
+                   help="cma: new episodes every generation, and hand back CMA-ES's mean rather than the luckiest "
+                        "candidate (better on noisy tasks such as the biped)")
     p.add_argument("--resume", action="store_true", help="continue from the checkpoint beside --out")
     p.add_argument("--method", choices=("auto", "cma", "gradient"), default="auto",
                    help="cma (episodes), gradient (backpropagation; tasks with labelled data, MNIST); "
@@ -233,14 +236,16 @@ def run_tune(args) -> int:
         print(f"error: {task} has no labelled data to tune by gradient; use --method cma", file=sys.stderr)
         return 2
     if data is not None:
-        if args.from_tuned:
-            print("error: --from-tuned goes with --method cma; tuning by gradient starts from the shared weight",
-                  file=sys.stderr)
+        if args.from_tuned or args.fresh_episodes:
+            flag = "--from-tuned" if args.from_tuned else "--fresh-episodes"
+            print(f"error: {flag} goes with --method cma; tuning by gradient starts from the shared weight and "
+                  "draws new training images every step", file=sys.stderr)
             return 2
         return _run_gradient_tune(args, genome, task, data)
     settings = default_settings(genome, task) | {"generations": args.generations, "episodes": args.episodes,
                                                  "seed": args.seed, "popsize": args.popsize, "sigma0": args.sigma,
-                                                 "processes": args.processes}
+                                                 "processes": args.processes,
+                                                 "fresh_episodes": bool(args.fresh_episodes)}
     if args.start_weight is not None:
         settings["start_weight"] = float(args.start_weight)
     if args.from_tuned:
