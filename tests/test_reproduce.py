@@ -25,3 +25,27 @@ def test_the_report_sets_ours_beside_the_paper_and_the_authors_code():
     assert "| 709 ± 16 (w = 0.8) |" in text
     assert "Not run here: its module is missing" in text
     assert "--episodes 100 --seed 0" in text
+
+
+def test_a_genome_tuned_in_stages_says_how_each_stage_ran():
+    row = next(r for r in reproduce.rows() if r.genome == "biped-authors-retuned.json")
+    line = reproduce._tuning_line(row)
+    assert line.startswith("Tuned weights made here: 2 stages: (1) pycma CMA-ES (separable), from the shared "
+                           "weight -1.5; 125 generations, 8 training episodes per candidate (seeds from 1,000,000")
+    assert ("then (2) pycma CMA-ES (separable), fresh episodes each generation, the distribution mean handed back, "
+            "from the tuned weights of the stage before; 40 generations") in line
+    assert "new ones every generation, seeds from 10,000,000" in line
+    one = reproduce._tuning_line(next(r for r in reproduce.rows() if r.genome == "swingup-evolved.json"))
+    assert "stages" not in one and "2400 generations, 16 training episodes" in one
+
+
+def test_carracing_rows_take_their_own_episode_count_unless_one_is_given():
+    rows = reproduce.rows()
+    racer = next(r for r in rows if r.task == "carracing")
+    swing = next(r for r in rows if r.task == "swingup")
+    assert (reproduce.row_episodes(racer, None), reproduce.row_episodes(swing, None)) == (20, 100)
+    assert (reproduce.row_episodes(racer, 7), reproduce.row_episodes(swing, 7)) == (7, 7)
+    text = reproduce.report([(swing, "x"), (racer, "y")], None, 0)
+    assert "Each condition: 100 episodes (20 for carracing, where each episode costs more)" in text
+    assert f"{racer.genome} --task carracing --episodes 20 --seed 0`" in text
+    assert "Each condition: 7 episodes, episode i" in reproduce.report([(swing, "x"), (racer, "y")], 7, 0)

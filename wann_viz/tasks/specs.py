@@ -75,6 +75,8 @@ class TaskSpec:
             condition -> text (quoted by ``python -m wann_viz reproduce``; not re-run here).
         variant_of: the task this one is a variant of (``biped-v2`` of ``biped``): the
             reproduction report measures a genome of that task on its variants too.
+        report_episodes: episodes per condition in the reproduction report when its command is
+            not given ``--episodes`` (``None``: 100, the paper's count).
     """
 
     name: str
@@ -103,6 +105,7 @@ class TaskSpec:
     score: str = "return"
     code_results: Mapping = field(default_factory=dict)
     variant_of: str | None = None
+    report_episodes: int | None = None
 
     def __post_init__(self):
         if not self.name or not self.name.replace("_", "").replace("-", "").isalnum():
@@ -180,6 +183,8 @@ BUILTIN_SPECS: tuple[TaskSpec, ...] = (
         entry_point="wann_viz.tasks.carracing:CarRacingTask", panel_title="Car racing",
         renderer="carracing", first_chunk=200,
         search_options=("action_repeat",), task_settings=("action_repeat",),
+        # 100 episodes x 4 conditions is about 40 min of CPU per genome here; the issue's targets use 20.
+        report_episodes=20,
         paper_results={"random_weights": (-69, 31), "random_shared_weight": (375, 177),
                        "tuned_shared_weight": (608, 161), "tuned_weights": (893, 74)},
         unavailable_note=(
