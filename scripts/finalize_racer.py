@@ -1,6 +1,6 @@
 """Ship a CarRacing WANN evolved against this project's VAE: measure it, write saved_genomes/carracing-evolved.json.
 
-Usage: python scripts/finalize_racer.py RUN_DIR [OUT] [--episodes 20] [--choice-episodes 4] [--only FILE]
+Usage: python scripts/finalize_racer.py RUN_DIR [OUT] [--episodes 20] [--choice-episodes 4] [--only FILES]
 
 Candidates are the run's champion.json (when the run has one) and its three
 latest saved generation champions. Each is profiled over the shared weights
@@ -38,14 +38,16 @@ def main() -> None:
     ap.add_argument("--episodes", type=int, default=20, help="report episodes per condition (20)")
     ap.add_argument("--choice-episodes", type=int, default=4, help="choice episodes per weight and candidate (4)")
     ap.add_argument("--processes", type=int, default=2)
-    ap.add_argument("--only", metavar="FILE", help="one candidate of the run (e.g. gen-000512.json), chosen earlier")
+    ap.add_argument("--only", metavar="FILES",
+                    help="the candidates instead, comma-separated file names in the run (e.g. champion.json,gen-000512.json)")
     args = ap.parse_args()
 
     run = open_run(args.run)
     paths = ([args.run / "champion.json"] if (args.run / "champion.json").is_file() else []) + \
         sorted((args.run / "generations").glob("gen-*.json"))[-3:]
     if args.only:
-        paths = [p for p in paths if p.name == args.only] or [args.run / "generations" / args.only]
+        paths = [args.run / name if name == "champion.json" else args.run / "generations" / name
+                 for name in args.only.split(",")]
     best = None
     for path in paths:
         g = load_genome(path)

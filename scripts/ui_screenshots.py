@@ -16,7 +16,7 @@ SHOTS = [
     # (file stem, path + query, frame to show (a step, "upright", "mnist" or None), full page)
     ("swingup", "/?genome=swingup-authors&weight=-1.5&seed=0&panel=swingup", "upright", True),
     ("biped", "/?genome=biped-authors&weight=-1.87&seed=0&panel=biped", 300, True),
-    ("carracing", "/?genome=carracing-evolved&weight=-2&seed=0&panel=carracing", 300, True),
+    ("carracing", "/?genome=carracing-evolved&weight=-1.5&seed=0&panel=carracing", 300, True),
     # (until saved_genomes/mnist-evolved.json ships, the link falls back and the panel explains)
     ("mnist", "/?genome=mnist-evolved&panel=mnist&digit=7&image=0", "mnist", False),
     ("embed", "/embed?genome=swingup-authors&weight=-1.5&seed=0&panel=swingup", 150, True),

@@ -321,8 +321,8 @@ def test_carracing_plays_shows_what_the_racer_sees_and_follows_the_weight(page, 
     if "vae16" in vae_path().name:  # this project's VAE: the card says the authors' racer reads another
         open_app(page, live_server, "?genome=carracing-authors&seed=1&weight=-0.7")
         assert "leaves the road" in page.locator(".genome-warning").inner_text()
-    # The racer evolved against this project's VAE drives at w = -2 and leaves the road at w = 1.5.
-    s0 = open_app(page, live_server, "?genome=carracing-evolved&seed=1&weight=-2")
+    # The racer evolved against this project's VAE drives at w = -1.5 and leaves the road at w = 1.5.
+    s0 = open_app(page, live_server, "?genome=carracing-evolved&seed=1&weight=-1.5")
     assert s0["task"] == "carracing" and s0["renderer"] == "carracing"
     assert page.locator(".genome-warning").count() == 0
     page.wait_for_function("window.wannPlayer.state().frame > 30", timeout=60_000)
