@@ -49,3 +49,12 @@ def test_carracing_rows_take_their_own_episode_count_unless_one_is_given():
     assert "Each condition: 100 episodes (20 for carracing, where each episode costs more)" in text
     assert f"{racer.genome} --task carracing --episodes 20 --seed 0`" in text
     assert "Each condition: 7 episodes, episode i" in reproduce.report([(swing, "x"), (racer, "y")], 7, 0)
+
+
+def test_a_row_measured_where_the_genome_cannot_behave_as_it_did_says_so():
+    racer = next(r for r in reproduce.rows() if r.genome == "carracing-authors.json")
+    result = {"conditions": {"tuned_weights": {"mean": -60.0, "sd": 7.0}}, "seconds": 3.0,
+              "note": "This racer reads the latent code of the authors' VAE"}
+    text = reproduce.report([(racer, result)], None, 0)
+    assert "Measured in 3 s on this machine.\n\n**Note:** This racer reads the latent code of the authors' VAE" in text
+    assert "**Note:**" not in reproduce.report([(racer, {**result, "note": None})], None, 0)

@@ -19,7 +19,7 @@ from pathlib import Path
 from .cache import disk
 from .evaluate import CONDITIONS, evaluate_conditions
 from .genome import genome_digest, is_authors_champion, load_genome
-from .tasks.registry import find_spec, unavailable_reason
+from .tasks.registry import find_spec, genome_note, results_key, unavailable_reason
 
 ROOT = Path(__file__).resolve().parents[1]
 SAVED = ROOT / "saved_genomes"
@@ -63,7 +63,7 @@ def rows(folder: Path = SAVED) -> list[Row]:
 
 
 def _key(genome, task: str, episodes: int, seed: int) -> tuple:
-    return ("reproduce", genome_digest(genome), task, genome.best_shared_weight, episodes, seed)
+    return ("reproduce", genome_digest(genome), task, genome.best_shared_weight, episodes, seed, *results_key(task))
 
 
 def measure(row: Row, episodes: int, seed: int, processes: int | None, progress=None,
@@ -85,7 +85,7 @@ def measure(row: Row, episodes: int, seed: int, processes: int | None, progress=
         t0 = time.monotonic()
         res = evaluate_conditions(genome, n_episodes=episodes, seed=seed, task_name=row.task,
                                   processes=processes, progress=progress)
-        return {"conditions": res["conditions"], "seconds": time.monotonic() - t0}
+        return {"conditions": res["conditions"], "seconds": time.monotonic() - t0, "note": genome_note(genome)}
 
     return disk.get_or_compute(key, run)
 
@@ -188,6 +188,8 @@ def report(results: list[tuple[Row, dict | str]], episodes: int | None, seed: in
             lines.append(f"| {name.replace('_', ' ')} | {paper} | {code.get(name, '—')} | {here} |")
         if isinstance(res, dict):
             lines += ["", f"Measured in {res['seconds']:.0f} s on this machine."]
+            if res.get("note"):
+                lines += ["", f"**Note:** {res['note']}"]
         tuning = _tuning_line(row)
         if tuning:
             lines += ["", tuning]

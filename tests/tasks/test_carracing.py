@@ -94,3 +94,21 @@ def test_a_racer_is_noted_when_the_installed_vae_is_not_the_one_it_reads(vae_fil
     monkeypatch.setenv(carracing.VAE_ENV, str(path))
     assert registry.genome_note(authors_racer) is None and "vae.npz" in registry.genome_note(ours)
     assert registry.genome_note(load_genome("saved_genomes/swingup-authors.json")) is None
+
+
+def test_stored_results_are_keyed_by_the_installed_vae(tmp_path, monkeypatch):
+    from wann_viz import reproduce
+    from wann_viz.ui import analysis
+
+    racer = load_genome("saved_genomes/carracing-evolved.json")
+    settings = analysis.ProfileSettings(weights=(-1.5, 1.5), n_episodes=2, seed=0)
+    keys = []
+    for seed in (0, 1):
+        path = weights.save_vae(encoder_params(seed), tmp_path / f"vae{seed}.npz", {"pipeline": "wann"})
+        monkeypatch.setenv(carracing.VAE_ENV, str(path))
+        got = registry.results_key("carracing")
+        assert got == (carracing.vae_identity(path)["sha256"],)
+        keys.append((analysis.profile_key(racer, settings), analysis.conditions_key(racer, 20, 0),
+                     reproduce._key(racer, "carracing", 20, 0)))
+    assert all(a != b for a, b in zip(*keys))  # another VAE: nothing measured with the first is reused
+    assert registry.results_key("swingup") == ()  # a task fixed by its code keeps its old keys

@@ -85,6 +85,13 @@ class Task(ABC):
         return None
 
     @classmethod
+    def results_key(cls) -> tuple:
+        """What, besides the genome and the episode seeds, decides this installation's returns
+        (a tuple of JSON values; empty for a task fixed by its code). Stored results are keyed by it,
+        so that a result measured with one input file (CarRacing's VAE) is never shown for another."""
+        return ()
+
+    @classmethod
     def genome_note(cls, genome) -> str | None:
         """``None`` when ``genome`` should behave here as it did where it was made, else why not
         (a sentence for the user): e.g. a racer evolved against another VAE than the installed one.

@@ -174,6 +174,17 @@ class CarRacingTask(Task):
         return None
 
     @classmethod
+    def results_key(cls) -> tuple:
+        """The installed VAE's sha256 (``None`` without one): returns depend on the latent code it gives."""
+        path = vae_path()
+        if path is None or not path.is_file():
+            return (None,)
+        try:
+            return (vae_identity(path)["sha256"],)
+        except OSError:
+            return (None,)
+
+    @classmethod
     def genome_note(cls, genome) -> str | None:
         """A racer drives only with the VAE it was evolved against: its ``extra["vae"]`` names that
         file's sha256; a racer without one (the authors') reads the authors' ``vae_16.json``."""

@@ -180,6 +180,13 @@ def genome_note(genome) -> str | None:
     return task_class(name).genome_note(genome)
 
 
+def results_key(name: str | None) -> tuple:
+    """The task's :meth:`~wann_viz.tasks.base.Task.results_key` (``()`` for an unknown or unavailable task)."""
+    if not name or find_spec(name) is None or unavailable_reason(name) is not None:
+        return ()
+    return tuple(task_class(name).results_key())
+
+
 def available_task_names() -> list[str]:
     """Names of the tasks that can run in this installation."""
     return [name for name in task_names() if unavailable_reason(name) is None]

@@ -25,7 +25,7 @@ from ..cache import disk
 from ..evaluate import CONDITIONS, evaluate_conditions, weight_profile
 from ..genome import Genome, genome_digest
 from ..graph import knock_out
-from ..tasks.registry import find_spec
+from ..tasks.registry import find_spec, results_key
 from .url_state import SLIDER_MAX, SLIDER_MIN
 
 Progress = Callable[[int, int], None]
@@ -131,7 +131,7 @@ def knocked(genome: Genome, off: Any) -> Genome:
 
 def profile_key(genome: Genome, settings: ProfileSettings) -> tuple:
     return ("profile", genome_digest(genome), genome.task, list(settings.weights), settings.n_episodes,
-            settings.seed)
+            settings.seed, *results_key(genome.task))
 
 
 def cached_profile(genome: Genome, settings: ProfileSettings) -> list[dict] | None:
@@ -147,7 +147,8 @@ def compute_profile(genome: Genome, settings: ProfileSettings, progress: Progres
 
 
 def conditions_key(genome: Genome, n_episodes: int, seed: int) -> tuple:
-    return ("conditions", genome_digest(genome), genome.task, genome.best_shared_weight, n_episodes, seed)
+    return ("conditions", genome_digest(genome), genome.task, genome.best_shared_weight, n_episodes, seed,
+            *results_key(genome.task))
 
 
 def cached_conditions(genome: Genome, n_episodes: int, seed: int) -> dict | None:
