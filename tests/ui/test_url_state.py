@@ -85,6 +85,8 @@ def test_weight_and_seed_parsers():
     assert parse_seed("12") == 12 and parse_seed(12.0) == 12 and parse_seed("1e3") is None
     assert parse_seed(-1) is None and parse_seed(SEED_MAX + 1) is None and parse_seed(False) is None
     assert format_weight(-1.5) == "-1.5" and format_weight(2.0) == "2" and format_weight(-0.0) == "0"
+    # what a tampered browser store may hold (the fuzz test found the first: a 500 on the Compare panel)
+    assert format_weight(10 ** 400) == format_weight("x") == format_weight(float("nan")) == format_weight(None) == "?"
 
 
 def test_page_kind():

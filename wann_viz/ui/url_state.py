@@ -92,7 +92,14 @@ def round_weight(w: float) -> float:
 
 
 def format_weight(w: float) -> str:
-    """Short text of a weight: ``-1.5``, ``0.25``, ``2``."""
+    """Short text of a weight: ``-1.5``, ``0.25``, ``2``; ``"?"`` for what is not a finite number
+    (a browser store may hold anything: an integer too large for a float, a string)."""
+    try:
+        w = float(w)
+    except (TypeError, ValueError, OverflowError):
+        return "?"
+    if not math.isfinite(w):
+        return "?"
     text = f"{round_weight(w):.{WEIGHT_DECIMALS}f}".rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
 
