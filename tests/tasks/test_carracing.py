@@ -112,3 +112,7 @@ def test_stored_results_are_keyed_by_the_installed_vae(tmp_path, monkeypatch):
                      reproduce._key(racer, "carracing", 20, 0)))
     assert all(a != b for a, b in zip(*keys))  # another VAE: nothing measured with the first is reused
     assert registry.results_key("swingup") == ()  # a task fixed by its code keeps its old keys
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"not a VAE")
+    monkeypatch.setenv(carracing.VAE_ENV, str(broken))
+    assert registry.results_key("carracing") == (None,)  # a lookup never fails on an unreadable file

@@ -70,6 +70,18 @@ def vae_identity(path) -> dict:
     return results.get_or_compute(("vae-id", str(p), st.st_mtime_ns, st.st_size), compute)
 
 
+def installed_vae_identity() -> dict | None:
+    """:func:`vae_identity` of the VAE the task would read, or ``None`` when there is none or it cannot
+    be read (that is reported, in plain words, when the task starts)."""
+    path = vae_path()
+    if path is None or not path.is_file():
+        return None
+    try:
+        return vae_identity(path)
+    except Exception:  # noqa: BLE001 - any unreadable file: the task's start says what is wrong
+        return None
+
+
 _ENV_CLASS = None
 
 
@@ -176,24 +188,15 @@ class CarRacingTask(Task):
     @classmethod
     def results_key(cls) -> tuple:
         """The installed VAE's sha256 (``None`` without one): returns depend on the latent code it gives."""
-        path = vae_path()
-        if path is None or not path.is_file():
-            return (None,)
-        try:
-            return (vae_identity(path)["sha256"],)
-        except OSError:
-            return (None,)
+        here = installed_vae_identity()
+        return (here["sha256"] if here else None,)
 
     @classmethod
     def genome_note(cls, genome) -> str | None:
         """A racer drives only with the VAE it was evolved against: its ``extra["vae"]`` names that
         file's sha256; a racer without one (the authors') reads the authors' ``vae_16.json``."""
-        path = vae_path()
-        if path is None or not path.is_file():
-            return None
-        try:
-            here = vae_identity(path)
-        except Exception:  # noqa: BLE001 - an unreadable VAE is reported when the task starts
+        here = installed_vae_identity()
+        if here is None:
             return None
         made_for = genome.extra.get("vae")
         if isinstance(made_for, Mapping) and made_for.get("sha256"):
