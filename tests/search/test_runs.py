@@ -94,6 +94,21 @@ def test_resume_with_longer_episodes_equals_a_run_that_had_them_from_the_start(t
     assert json.loads((tmp_path / "curriculum" / "run.json").read_text())["changes"][0]["settings"] == {"max_steps": 80}
 
 
+def test_resume_with_more_weights_equals_a_run_that_had_them_from_the_start(tmp_path, tiny):
+    # The shared weights only choose which episodes a genome plays, so widening them mid-run (a
+    # racer that drives at one sign only) is a curriculum change like longer episodes.
+    wide = [-2.0, -1.0, 1.0]
+    run_search(tiny("swingup", generations=3, weights=wide), tmp_path / "straight", progress=False)
+    assert run_search(tiny("swingup", generations=3, weights=[-1.0, 1.0]), tmp_path / "curriculum",
+                      progress=False, stop_at=0) is None
+    changes = tmp_path / "wider.json"
+    changes.write_text(json.dumps({"weights": wide}))
+    run_search(None, tmp_path / "curriculum", resume=True, progress=False, changes_file=changes)
+    _same_result(tmp_path / "straight", tmp_path / "curriculum")
+    champion = json.loads((tmp_path / "curriculum" / "champion.json").read_text())
+    assert len(champion["extra"]["search"]["fitness"]["per_weight"]) == 3
+
+
 def test_resume_settings_file_refuses_keys_that_fix_the_run(tmp_path, tiny, capsys):
     run_search(tiny("swingup", generations=2), tmp_path / "r", progress=False, stop_at=1)
     bad = tmp_path / "bad.json"

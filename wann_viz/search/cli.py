@@ -41,7 +41,7 @@ def add_search_command(subparsers) -> None:
     p.add_argument("--scheduler", metavar="ADDR", help="run evaluations on a Dask cluster, e.g. tcp://host:8786")
     p.add_argument("--settings", metavar="FILE",
                    help="JSON file overriding any of the task's settings; with --resume, changes from here on to "
-                        "episode settings only (max_steps, episodes_per_weight, champion_episodes, ...), "
+                        "episode settings only (max_steps, episodes_per_weight, weights, champion_episodes, ...), "
                         "kept in the run's changes.json")
     p.add_argument("--out", required=True, help="run folder, e.g. runs/my-run-1")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its checkpoint")

@@ -177,8 +177,9 @@ def validate(settings: Mapping[str, Any], origin: str = "settings") -> dict:
 
 
 # Settings a resumed run may change (the search's state does not depend on them): a curriculum
-# of longer episodes, more episodes, more checkpoints. The rest are fixed at the run's start.
-RESUME_KEYS = ("max_steps", "episodes_per_weight", "champion_candidates", "champion_episodes",
+# of longer episodes, more episodes, a wider set of shared weights, more checkpoints. The rest
+# are fixed at the run's start.
+RESUME_KEYS = ("max_steps", "episodes_per_weight", "weights", "champion_candidates", "champion_episodes",
                "checkpoint_every", "save_generations", "save_populations")
 
 
