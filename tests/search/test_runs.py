@@ -8,7 +8,7 @@ import pytest
 from wann_viz import load_genome
 from wann_viz.cli import main
 from wann_viz.search import engine
-from wann_viz.search.runner import RunFolderError, run_search
+from wann_viz.search.runner import RunFolderError, load_checkpoint, run_search
 from wann_viz.search.runs import list_runs, open_run
 
 
@@ -107,6 +107,28 @@ def test_resume_with_more_weights_equals_a_run_that_had_them_from_the_start(tmp_
     _same_result(tmp_path / "straight", tmp_path / "curriculum")
     champion = json.loads((tmp_path / "curriculum" / "champion.json").read_text())
     assert len(champion["extra"]["search"]["fitness"]["per_weight"]) == 3
+
+
+def test_a_change_of_weights_restarts_the_hall_of_fame(tmp_path, tiny):
+    # Paused with a full hall, then resumed with other weights: records from before the change
+    # would be averaged with (and ranked against) returns of another objective, so the champion's
+    # candidates are collected afresh; a change of checkpoints alone keeps them.
+    run = tmp_path / "r"
+    run_search(tiny("swingup", generations=4, weights=[-1.0, 1.0]), run, progress=False, stop_at=2)
+    assert len(load_checkpoint(run).hall) == 3
+    changes = tmp_path / "wider.json"
+    changes.write_text(json.dumps({"weights": [-2.0, -1.0, 1.0], "checkpoint_every": 1}))
+    run_search(None, run, resume=True, progress=False, changes_file=changes, stop_at=3)
+    hall = load_checkpoint(run).hall
+    assert hall and all(e["generation"] == 3 and e["count"] == 1 for e in hall.values())
+    log = json.loads((run / "changes.json").read_text())["changes"]
+    assert log[0]["generation"] == 2 and log[0]["hall_restarted"] is True
+    more = tmp_path / "more.json"
+    more.write_text(json.dumps({"checkpoint_every": 2}))
+    run_search(None, run, resume=True, progress=False, changes_file=more)
+    assert json.loads((run / "changes.json").read_text())["changes"][1].get("hall_restarted") is None
+    champion = load_genome(run / "champion.json")
+    assert champion.extra["search"]["fitness"]["generation_found"] >= 3
 
 
 def test_resume_settings_file_refuses_keys_that_fix_the_run(tmp_path, tiny, capsys):

@@ -183,6 +183,11 @@ RESUME_KEYS = ("max_steps", "episodes_per_weight", "weights", "champion_candidat
                "checkpoint_every", "save_generations", "save_populations")
 
 
+# Of those, the ones that change what a fitness means: the hall of fame the champion is picked
+# from restarts when one changes, so that old and new records are never averaged or compared.
+FITNESS_KEYS = ("max_steps", "weights")
+
+
 def resume_changes(settings: Mapping[str, Any], file: str | Path) -> tuple[dict, dict]:
     """Read a settings file of changes for a resumed run.
 

@@ -17,7 +17,7 @@ import numpy as np
 from ..genome import Genome, load_genome, save_genome
 from . import engine
 from .algorithm import Search
-from .config import resume_changes
+from .config import FITNESS_KEYS, resume_changes
 from .runs import RUN_FORMAT, generation_file, population_file, save_population, write_json
 
 CHECKPOINT = "checkpoint.json"
@@ -183,13 +183,19 @@ def run_search(
             if changes:
                 search.settings.clear()
                 search.settings.update(new)
+                restart_hall = bool(set(changes) & set(FITNESS_KEYS))
+                if restart_hall:  # records under the old settings are not comparable with new ones
+                    search.hall = {}
                 log = _read_changes(run)
-                log.append({"generation": search.generation, "settings": changes, "at": _now()})
+                log.append({"generation": search.generation, "settings": changes, "at": _now(),
+                            **({"hall_restarted": True} if restart_hall else {})})
                 save_checkpoint(search, run)  # the checkpoint and the log agree from here on
                 write_json(run / CHANGES, {"changes": log})
                 if progress is True:
                     sys.stderr.write(f"from generation {search.generation + 1}: "
-                                     + ", ".join(f"{k} = {json.dumps(v)}" for k, v in changes.items()) + "\n")
+                                     + ", ".join(f"{k} = {json.dumps(v)}" for k, v in changes.items())
+                                     + ("; the champion's candidates are collected afresh" if restart_hall else "")
+                                     + "\n")
     else:
         if settings is None:
             raise ValueError("give settings for a new run")
