@@ -36,7 +36,9 @@ def test_a_genome_tuned_in_stages_says_how_each_stage_ran():
             "from the tuned weights of the stage before; 40 generations") in line
     assert "new ones every generation, seeds from 10,000,000" in line
     one = reproduce._tuning_line(next(r for r in reproduce.rows() if r.genome == "swingup-evolved.json"))
-    assert "stages" not in one and "2400 generations, 16 training episodes" in one
+    assert one.startswith("Tuned weights made here: 2 stages: (1) pycma CMA-ES, fresh episodes each generation")
+    assert "from the shared weight 1.0; 1500 generations, 16 training episodes" in one
+    assert "then (2)" in one and "500 generations, 32 training episodes" in one
 
 
 def test_carracing_rows_take_their_own_episode_count_unless_one_is_given():
