@@ -41,6 +41,14 @@ def test_a_genome_tuned_in_stages_says_how_each_stage_ran():
     assert "then (2)" in one and "500 generations, 32 training episodes" in one
 
 
+
+def test_the_mnist_row_gives_the_exact_tuning_command_of_its_shipped_weights():
+    line = reproduce._tuning_line(next(r for r in reproduce.rows() if r.genome == "mnist-evolved.json"))
+    assert "surrogate gradient (sigmoid, tau 8)" in line and "cosine-decayed step size" in line
+    assert ("`python -m wann_viz tune GENOME --out OUT --steps 12000 --batch 500 --lr 0.02 --seed 0 "
+            "--step-surrogate 8`") in line
+
+
 def test_carracing_rows_take_their_own_episode_count_unless_one_is_given():
     rows = reproduce.rows()
     racer = next(r for r in rows if r.task == "carracing")

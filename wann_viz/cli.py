@@ -13,6 +13,7 @@ import argparse
 import importlib
 import os
 import json
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -214,8 +215,12 @@ def add_tune_command(subparsers) -> None:
     p.add_argument("--processes", type=positive_int, default=None,
                    help="cma: worker processes for a Gym task's episodes (default: one lock-step batch here)")
     p.add_argument("--steps", type=positive_int, default=3000, help="gradient steps (3000)")
-    p.add_argument("--lr", type=float, default=0.01, help="gradient: Adam's step size (0.01)")
+    p.add_argument("--lr", type=float, default=0.02,
+                   help="gradient: Adam's first step size, decayed on a cosine to 0 at the last step (0.02)")
     p.add_argument("--batch", type=positive_int, default=500, help="gradient: images per step (500)")
+    p.add_argument("--step-surrogate", type=float, default=8.0, metavar="TAU",
+                   help="gradient: step nodes pass the gradient of sigmoid(x / TAU) backwards, so what feeds them "
+                        "is tuned too; 0 keeps the exact gradient, which is 0 through a step (8)")
     p.set_defaults(run=run_tune)
 
 
@@ -278,8 +283,11 @@ def _run_gradient_tune(args, genome, task: str, data) -> int:
     from .tasks.registry import make_task
     from .tune_gradient import accuracy, default_settings, tune_supervised
 
+    if not (args.step_surrogate >= 0 and math.isfinite(args.step_surrogate)):
+        print("error: --step-surrogate must be a finite number >= 0 (0: exact gradients)", file=sys.stderr)
+        return 2
     settings = default_settings(genome, task) | {"steps": args.steps, "lr": args.lr, "batch": args.batch,
-                                                 "seed": args.seed}
+                                                 "seed": args.seed, "step_surrogate": args.step_surrogate or None}
     if args.start_weight is not None:
         settings["start_weight"] = float(args.start_weight)
     out = Path(args.out)

@@ -106,7 +106,10 @@ def _stage(info: dict) -> str:
     s = info.get("settings", {})
     if "steps" in s:
         how = (f"{info.get('steps_done', s['steps'])} steps of {s.get('batch')} training images, "
-               f"Adam step {s.get('lr')}")
+               f"Adam step {s.get('lr')}, seed {s.get('seed')}")
+        if s.get("schedule") == "cosine":  # made by the current tuner: its exact command
+            how += (f" (`python -m wann_viz tune GENOME --out OUT --steps {s['steps']} --batch {s.get('batch')} "
+                    f"--lr {s.get('lr')} --seed {s.get('seed')} --step-surrogate {s.get('step_surrogate') or 0:g}`)")
     else:
         hist = info.get("history", {})
         seeds = ("new ones every generation, seeds from 10,000,000" if s.get("fresh_episodes")

@@ -1,13 +1,21 @@
 """Weight fine-tuning by gradient, for tasks scored on labelled data (MNIST).
 
-A WANN is differentiable almost everywhere (step nodes pass no gradient), so
-one weight per connection can be trained by backpropagation: softmax
-cross-entropy of the outputs, minibatches, Adam (written out below: eight
-lines of numpy, where a framework would be a dependency of gigabytes). The
+A WANN is differentiable almost everywhere, so one weight per connection can
+be trained by backpropagation: softmax cross-entropy of the outputs,
+minibatches, Adam (written out below: eight lines of numpy, where a framework
+would be a dependency of gigabytes), its step size decayed on a cosine. The
 start is the genome's best shared weight on every connection; the weights
 stay within the explorer's range. Seeded; a checkpoint (JSON: settings,
 weights, Adam's moments, the step) after every ``checkpoint_every`` steps,
 and ``resume`` continues from it exactly.
+
+Step nodes are flat almost everywhere, so the exact gradient never moves a
+weight that feeds one, nor anything upstream of it. With ``step_surrogate``
+= tau the backward pass treats a step node as the sigmoid ``1 / (1 +
+exp(-x / tau))`` (a surrogate gradient, as used for binary networks); the
+forward pass, and so every accuracy, stays exactly the project's. On the
+shipped MNIST genome this lifts the tuned test accuracy by about half a
+point (README, MNIST).
 
 The forward pass here adds a node's sources as a matrix product, so its
 outputs differ from :func:`wann_viz.forward` in the last bits; the tuned
@@ -36,15 +44,25 @@ WEIGHT_BOUND = 10.0
 
 def default_settings(genome: Genome, task: str) -> dict:
     w0 = genome.best_shared_weight if genome.best_shared_weight is not None else 1.0
-    return {"task": task, "method": "gradient", "steps": 3000, "batch": 500, "lr": 0.01, "seed": 0,
-            "start_weight": float(w0), "checkpoint_every": 250, "l2": 0.0}
+    return {"task": task, "method": "gradient", "steps": 3000, "batch": 500, "lr": 0.02, "seed": 0,
+            "start_weight": float(w0), "checkpoint_every": 250, "l2": 0.0, "schedule": "cosine",
+            "step_surrogate": 8.0}
+
+
+def step_size(settings: dict, step: int) -> float:
+    """Adam's step size at ``step`` (1-based): ``lr``, decayed on a half cosine to 0 at ``steps`` when
+    ``schedule`` is ``"cosine"``. Checkpoints written before the schedule existed keep it constant."""
+    lr = float(settings["lr"])
+    if settings.get("schedule", "constant") == "cosine":
+        return lr * 0.5 * (1.0 + math.cos(math.pi * min(step, int(settings["steps"])) / int(settings["steps"])))
+    return lr
 
 
 class _Graph:
     """The genome as per-node gathers: ``order`` (non-input nodes, topological), and for each its
     sources (k,) and connection indices (k,)."""
 
-    def __init__(self, genome: Genome):
+    def __init__(self, genome: Genome, step_surrogate: float | None = None):
         n = genome.n_nodes
         order = topological_order(n, genome.connections)
         self.order = [int(v) for v in order if v > genome.n_in]
@@ -52,6 +70,14 @@ class _Graph:
         self.incoming = {v: (src[dst == v], np.flatnonzero(dst == v)) for v in self.order}
         self.acts = genome.activations
         self.n_nodes, self.n_in, self.n_out = n, genome.n_in, genome.n_out
+        self.tau = float(step_surrogate) if step_surrogate else None
+
+    def _derivative(self, act: int, z: np.ndarray, a: np.ndarray) -> np.ndarray:
+        """f'(z), or for a step node with a surrogate the slope of ``sigmoid(z / tau)``."""
+        if act == 2 and self.tau is not None:
+            s = 0.5 * (1.0 + np.tanh(0.5 * z / self.tau))  # sigmoid without overflow
+            return s * (1.0 - s) / self.tau
+        return derivative(act, z, a)
 
     def forward(self, x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, dict]:
         """Node values (N_nodes, B) and pre-activations {node: (B,)} for inputs (B, n_in), weights (C,)."""
@@ -71,7 +97,8 @@ class _Graph:
         return self.forward(x, w)[0][self.n_nodes - self.n_out:].T
 
     def loss_and_grad(self, x: np.ndarray, labels: np.ndarray, w: np.ndarray) -> tuple[float, np.ndarray]:
-        """Mean softmax cross-entropy over the batch and its gradient (C,)."""
+        """Mean softmax cross-entropy over the batch and its gradient (C,): exact, except through step
+        nodes when the graph was built with a ``step_surrogate``."""
         a, z = self.forward(x, w)
         out = a[self.n_nodes - self.n_out:].T
         with np.errstate(all="ignore"):
@@ -89,7 +116,7 @@ class _Graph:
                 s, k = self.incoming[v]
                 if not len(k):
                     continue
-                dz = da[v] * derivative(int(self.acts[v]), z[v], a[v])
+                dz = da[v] * self._derivative(int(self.acts[v]), z[v], a[v])
                 grad[k] = a[s] @ dz
                 np.add.at(da, s, np.outer(w[k], dz))
         return loss, np.where(np.isfinite(grad), grad, 0.0)
@@ -118,7 +145,6 @@ def tune_supervised(genome: Genome, inputs: np.ndarray, labels: np.ndarray, sett
         ``genome`` with ``tuned_weights`` and ``extra["tuning"]`` (settings, loss history, method).
     """
     folder = Path(folder) if folder is not None else None
-    graph = _Graph(genome)
     c = genome.n_connections
     w = np.full(c, float(settings["start_weight"]))
     m, v = np.zeros(c), np.zeros(c)
@@ -132,9 +158,10 @@ def tune_supervised(genome: Genome, inputs: np.ndarray, labels: np.ndarray, sett
         settings = {**doc["settings"], "steps": max(int(settings["steps"]), int(doc["step"]))}
         w, m, v = (np.array(doc[k], dtype=float) for k in ("w", "m", "v"))
         step, history = int(doc["step"]), doc["history"]
+    graph = _Graph(genome, settings.get("step_surrogate"))
     rng = np.random.default_rng([int(settings["seed"]), step])  # the same batches after a resume
     beta1, beta2, eps = 0.9, 0.999, 1e-8
-    lr, l2, batch = float(settings["lr"]), float(settings.get("l2", 0.0)), int(settings["batch"])
+    l2, batch = float(settings.get("l2", 0.0)), int(settings["batch"])
     t0 = time.perf_counter()
     total = int(settings["steps"])
     while step < total:
@@ -146,7 +173,7 @@ def tune_supervised(genome: Genome, inputs: np.ndarray, labels: np.ndarray, sett
         step += 1
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g * g
-        w = np.clip(w - lr * (m / (1 - beta1 ** step)) / (np.sqrt(v / (1 - beta2 ** step)) + eps),
+        w = np.clip(w - step_size(settings, step) * (m / (1 - beta1 ** step)) / (np.sqrt(v / (1 - beta2 ** step)) + eps),
                     -WEIGHT_BOUND, WEIGHT_BOUND)
         if step % 50 == 0 or step == total:
             history["step"].append(step)
@@ -165,7 +192,10 @@ def tune_supervised(genome: Genome, inputs: np.ndarray, labels: np.ndarray, sett
             rng = np.random.default_rng([int(settings["seed"]), step])
     extra = editable_extra(genome)
     extra["tuning"] = {"settings": settings, "history": history, "steps_done": step,
-                       "method": "minibatch Adam on softmax cross-entropy (backpropagation, numpy)"}
+                       "method": "minibatch Adam on softmax cross-entropy (backpropagation, numpy)"
+                       + (", cosine-decayed step size" if settings.get("schedule") == "cosine" else "")
+                       + (f", step nodes' surrogate gradient (sigmoid, tau {settings['step_surrogate']:g})"
+                          if settings.get("step_surrogate") else "")}
     if score is not None:
         s = float(score(w))
         extra["tuned_weights_score"] = {"mean": s, "sd": None, "measure": "test accuracy"}
