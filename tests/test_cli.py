@@ -125,7 +125,8 @@ def test_the_vae_option_checks_the_file_and_hands_it_to_the_task(tmp_path, capsy
 def test_gradient_tuning_refuses_a_bad_surrogate_and_writes_nothing(tmp_path, capsys):
     out = tmp_path / "tuned.json"
     for bad in ("-1", "nan", "inf"):
-        code = main(["tune", str(Path(wann_viz.__file__).parent.parent / "saved_genomes" / "mnist-evolved.json"),
-                     "--out", str(out), "--step-surrogate", bad, "--steps", "1"])
-        assert code == 2 and "--step-surrogate must be a finite number" in capsys.readouterr().err
+        with pytest.raises(SystemExit) as exit_:
+            main(["tune", str(Path(wann_viz.__file__).parent.parent / "saved_genomes" / "mnist-evolved.json"),
+                  "--out", str(out), "--step-surrogate", bad, "--steps", "1"])
+        assert exit_.value.code == 2 and "--step-surrogate: must be a finite number" in capsys.readouterr().err
     assert not out.exists()

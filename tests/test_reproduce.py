@@ -41,7 +41,6 @@ def test_a_genome_tuned_in_stages_says_how_each_stage_ran():
     assert "then (2)" in one and "500 generations, 32 training episodes" in one
 
 
-
 def test_the_mnist_row_gives_the_exact_tuning_command_of_its_shipped_weights():
     line = reproduce._tuning_line(next(r for r in reproduce.rows() if r.genome == "mnist-evolved.json"))
     assert "surrogate gradient (sigmoid, tau 8)" in line and "cosine-decayed step size" in line

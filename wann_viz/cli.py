@@ -88,6 +88,17 @@ def positive_int(text: str) -> int:
     return value
 
 
+def non_negative_float(text: str) -> float:
+    """argparse type: a finite number of at least 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}")
+    if not (value >= 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError("must be a finite number >= 0 (0: exact gradients)")
+    return value
+
+
 def add_evaluate_command(subparsers) -> None:
     p = subparsers.add_parser(
         "evaluate",
@@ -218,7 +229,7 @@ def add_tune_command(subparsers) -> None:
     p.add_argument("--lr", type=float, default=0.02,
                    help="gradient: Adam's first step size, decayed on a cosine to 0 at the last step (0.02)")
     p.add_argument("--batch", type=positive_int, default=500, help="gradient: images per step (500)")
-    p.add_argument("--step-surrogate", type=float, default=8.0, metavar="TAU",
+    p.add_argument("--step-surrogate", type=non_negative_float, default=8.0, metavar="TAU",
                    help="gradient: step nodes pass the gradient of sigmoid(x / TAU) backwards, so what feeds them "
                         "is tuned too; 0 keeps the exact gradient, which is 0 through a step (8)")
     p.set_defaults(run=run_tune)
@@ -283,9 +294,6 @@ def _run_gradient_tune(args, genome, task: str, data) -> int:
     from .tasks.registry import make_task
     from .tune_gradient import accuracy, default_settings, tune_supervised
 
-    if not (args.step_surrogate >= 0 and math.isfinite(args.step_surrogate)):
-        print("error: --step-surrogate must be a finite number >= 0 (0: exact gradients)", file=sys.stderr)
-        return 2
     settings = default_settings(genome, task) | {"steps": args.steps, "lr": args.lr, "batch": args.batch,
                                                  "seed": args.seed, "step_surrogate": args.step_surrogate or None}
     if args.start_weight is not None:

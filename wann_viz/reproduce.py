@@ -107,9 +107,6 @@ def _stage(info: dict) -> str:
     if "steps" in s:
         how = (f"{info.get('steps_done', s['steps'])} steps of {s.get('batch')} training images, "
                f"Adam step {s.get('lr')}, seed {s.get('seed')}")
-        if s.get("schedule") == "cosine":  # made by the current tuner: its exact command
-            how += (f" (`python -m wann_viz tune GENOME --out OUT --steps {s['steps']} --batch {s.get('batch')} "
-                    f"--lr {s.get('lr')} --seed {s.get('seed')} --step-surrogate {s.get('step_surrogate') or 0:g}`)")
     else:
         hist = info.get("history", {})
         seeds = ("new ones every generation, seeds from 10,000,000" if s.get("fresh_episodes")
@@ -121,6 +118,16 @@ def _stage(info: dict) -> str:
     return f"{info.get('method', 'tuned')}, from {start}; {how}"
 
 
+def _stage_command(info: dict) -> str | None:
+    """The exact ``tune`` command of a stage, where its settings say all of it (gradient tuning with
+    the cosine schedule, whose every setting is a flag); ``None`` otherwise."""
+    s = info.get("settings", {})
+    if "steps" not in s or s.get("schedule") != "cosine":
+        return None
+    return (f"python -m wann_viz tune GENOME --out OUT --steps {s['steps']} --batch {s.get('batch')} "
+            f"--lr {s.get('lr')} --seed {s.get('seed')} --step-surrogate {s.get('step_surrogate') or 0:g}")
+
+
 def _tuning_line(row: Row) -> str:
     """How the genome's tuned weights were made, when this project tuned them (``extra["tuning"]``,
     with its earlier stages under ``previous``)."""
@@ -128,6 +135,7 @@ def _tuning_line(row: Row) -> str:
         info = load_genome(SAVED / row.genome).extra.get("tuning")
     except (OSError, ValueError):
         return ""
+    command = _stage_command(info) if isinstance(info, dict) and not info.get("previous") else None
     stages = []
     while isinstance(info, dict):
         stages.insert(0, _stage(info))
@@ -138,6 +146,8 @@ def _tuning_line(row: Row) -> str:
         what = stages[0]
     else:
         what = f"{len(stages)} stages: " + "; then ".join(f"({i}) {t}" for i, t in enumerate(stages, 1))
+    if command:
+        return f"Tuned weights made here: {what}. Command: `{command}`."
     return f"Tuned weights made here: {what}. Command: `python -m wann_viz tune` (see the README)."
 
 

@@ -14,8 +14,8 @@ weight that feeds one, nor anything upstream of it. With ``step_surrogate``
 = tau the backward pass treats a step node as the sigmoid ``1 / (1 +
 exp(-x / tau))`` (a surrogate gradient, as used for binary networks); the
 forward pass, and so every accuracy, stays exactly the project's. On the
-shipped MNIST genome this lifts the tuned test accuracy by about half a
-point (README, MNIST).
+shipped MNIST genome this lifts the tuned test accuracy from 91.8% to
+92.0-92.1% (README, MNIST).
 
 The forward pass here adds a node's sources as a matrix product, so its
 outputs differ from :func:`wann_viz.forward` in the last bits; the tuned
@@ -40,6 +40,7 @@ from .tune import editable_extra
 CHECKPOINT = "tune-gradient-checkpoint.json"
 FORMAT = "wann-tune-gradient-checkpoint"
 WEIGHT_BOUND = 10.0
+STEP, SIGMOID = (next(k for k, a in ACTIVATIONS.items() if a.name == name) for name in ("step", "sigmoid"))
 
 
 def default_settings(genome: Genome, task: str) -> dict:
@@ -74,9 +75,9 @@ class _Graph:
 
     def _derivative(self, act: int, z: np.ndarray, a: np.ndarray) -> np.ndarray:
         """f'(z), or for a step node with a surrogate the slope of ``sigmoid(z / tau)``."""
-        if act == 2 and self.tau is not None:
-            s = 0.5 * (1.0 + np.tanh(0.5 * z / self.tau))  # sigmoid without overflow
-            return s * (1.0 - s) / self.tau
+        if act == STEP and self.tau is not None:
+            u = z / self.tau
+            return derivative(SIGMOID, u, ACTIVATIONS[SIGMOID].fn(u.copy())) / self.tau
         return derivative(act, z, a)
 
     def forward(self, x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, dict]:
@@ -173,8 +174,8 @@ def tune_supervised(genome: Genome, inputs: np.ndarray, labels: np.ndarray, sett
         step += 1
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g * g
-        w = np.clip(w - step_size(settings, step) * (m / (1 - beta1 ** step)) / (np.sqrt(v / (1 - beta2 ** step)) + eps),
-                    -WEIGHT_BOUND, WEIGHT_BOUND)
+        adam = (m / (1 - beta1 ** step)) / (np.sqrt(v / (1 - beta2 ** step)) + eps)
+        w = np.clip(w - step_size(settings, step) * adam, -WEIGHT_BOUND, WEIGHT_BOUND)
         if step % 50 == 0 or step == total:
             history["step"].append(step)
             history["loss"].append(loss)
