@@ -35,10 +35,44 @@ def test_a_genome_tuned_in_stages_says_how_each_stage_ran():
     assert ("then (2) pycma CMA-ES (separable), fresh episodes each generation, the distribution mean handed back, "
             "from the tuned weights of the stage before; 40 generations") in line
     assert "new ones every generation, seeds from 10,000,000" in line
+    assert line.endswith("(2) `python -m wann_viz tune STAGE1 --out OUT --generations 40 --episodes 8 --popsize 16 "
+                         "--sigma 0.1 --seed 1 --fresh-episodes --from-tuned`.")
     one = reproduce._tuning_line(next(r for r in reproduce.rows() if r.genome == "swingup-evolved.json"))
-    assert one.startswith("Tuned weights made here: 2 stages: (1) pycma CMA-ES, fresh episodes each generation")
-    assert "from the shared weight 1.0; 1500 generations, 16 training episodes" in one
-    assert "then (2)" in one and "500 generations, 32 training episodes" in one
+    assert one.startswith("Tuned weights made here: pycma CMA-ES, fresh episodes each generation")
+    assert "from the shared weight 1.0; 1500 generations, 4 training episodes" in one and "population 128" in one
+    assert one.endswith("Command: `python -m wann_viz tune GENOME --out OUT --generations 1500 --episodes 4 "
+                        "--popsize 128 --sigma 0.3 --seed 0 --fresh-episodes --start-weight 1`.")
+
+
+def test_each_cma_stage_command_parses_back_to_the_settings_that_stage_recorded():
+    import re
+    import shlex
+
+    from wann_viz.cli import build_parser
+    from wann_viz.genome import load_genome
+
+    checked = 0
+    for row in reproduce.rows():
+        info = load_genome(reproduce.SAVED / row.genome).extra.get("tuning")
+        stages = []
+        while isinstance(info, dict):
+            stages.insert(0, info)
+            info = info.get("previous")
+        if not stages or "steps" in stages[0]["settings"]:
+            continue
+        commands = re.findall(r"`(python -m wann_viz tune [^`]+)`", reproduce._tuning_line(row))
+        assert len(commands) == len(stages), row.genome
+        for command, stage in zip(commands, stages):
+            s = stage["settings"]
+            args = build_parser().parse_args(shlex.split(command)[3:])
+            assert (args.generations, args.episodes, args.seed, args.popsize, args.sigma) == (
+                len(stage["history"]["generation"]), s["episodes"], s["seed"], s["popsize"], s["sigma0"])
+            assert args.fresh_episodes == bool(s.get("fresh_episodes"))
+            assert args.from_tuned == bool(s.get("start_tuned"))
+            if not s.get("start_tuned"):
+                assert args.start_weight == s["start_weight"]
+            checked += 1
+    assert checked >= 3  # the swing-up's one stage and the biped's two
 
 
 def test_the_mnist_row_gives_the_exact_tuning_command_of_its_shipped_weights():

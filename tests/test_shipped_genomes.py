@@ -49,6 +49,18 @@ def test_mnist_genome_meets_issue_targets_on_the_test_set(mnist_genome):
     assert reported["tuned_test_accuracy"] == pytest.approx(mnist_eval.accuracy(mnist_genome, tuned)[0], abs=1e-12)
 
 
+def test_our_swingup_genome_comes_from_our_search_and_its_tuned_weights_pass_900():
+    # Issue 14: our own swing-up genome, tuned, >= 900 mean over the report's 100 episodes.
+    from wann_viz.tune import evaluate_weights
+
+    g = load_genome(SAVED / "swingup-evolved.json")
+    assert g.task == "swingup" and g.extra["search"]["settings"]["task"] == "swingup"
+    assert g.extra["tuning"]["settings"]["start_weight"] == g.best_shared_weight  # tuned from the shared weight
+    tuned = evaluate_weights(g, "swingup", np.asarray(g.tuned_weights)[None], np.arange(100))[0]
+    shared = evaluate_weights(g, "swingup", np.full((1, g.n_connections), g.best_shared_weight), np.arange(100))[0]
+    assert tuned >= 900 > shared + 250
+
+
 def test_the_evolved_racer_reads_the_shipped_vae_and_replays_its_recorded_episode(monkeypatch):
     from wann_viz.evaluate import run_episodes
     from wann_viz.tasks import carracing

@@ -118,36 +118,54 @@ def _stage(info: dict) -> str:
     return f"{info.get('method', 'tuned')}, from {start}; {how}"
 
 
-def _stage_command(info: dict) -> str | None:
-    """The exact ``tune`` command of a stage, where its settings say all of it (gradient tuning with
-    the cosine schedule, whose every setting is a flag); ``None`` otherwise."""
+def _stage_command(info: dict, genome: str = "GENOME", out: str = "OUT") -> str | None:
+    """The exact ``tune`` command of a stage, where its settings say all of it; ``None`` otherwise
+    (settings no flag can give, such as a shortened episode, or a schedule from before flags for it)."""
     s = info.get("settings", {})
-    if "steps" not in s or s.get("schedule") != "cosine":
+    if "steps" in s:
+        if s.get("schedule") != "cosine":
+            return None
+        return (f"python -m wann_viz tune {genome} --out {out} --steps {s['steps']} --batch {s.get('batch')} "
+                f"--lr {s.get('lr')} --seed {s.get('seed')} --step-surrogate {s.get('step_surrogate') or 0:g}")
+    if s.get("max_steps") is not None or "sigma0" not in s:
         return None
-    return (f"python -m wann_viz tune GENOME --out OUT --steps {s['steps']} --batch {s.get('batch')} "
-            f"--lr {s.get('lr')} --seed {s.get('seed')} --step-surrogate {s.get('step_surrogate') or 0:g}")
+    generations = len(info.get("history", {}).get("generation", [])) or s.get("generations")
+    flags = [f"--generations {generations}", f"--episodes {s.get('episodes')}"]
+    if s.get("popsize"):
+        flags.append(f"--popsize {s['popsize']}")
+    flags += [f"--sigma {s.get('sigma0'):g}", f"--seed {s.get('seed')}"]
+    if s.get("fresh_episodes"):
+        flags.append("--fresh-episodes")
+    flags.append("--from-tuned" if s.get("start_tuned") else f"--start-weight {s.get('start_weight'):g}")
+    return f"python -m wann_viz tune {genome} --out {out} " + " ".join(flags)
 
 
 def _tuning_line(row: Row) -> str:
     """How the genome's tuned weights were made, when this project tuned them (``extra["tuning"]``,
-    with its earlier stages under ``previous``)."""
+    with its earlier stages under ``previous``), ending with each stage's exact command."""
     try:
         info = load_genome(SAVED / row.genome).extra.get("tuning")
     except (OSError, ValueError):
         return ""
-    command = _stage_command(info) if isinstance(info, dict) and not info.get("previous") else None
-    stages = []
+    infos = []
     while isinstance(info, dict):
-        stages.insert(0, _stage(info))
+        infos.insert(0, info)
         info = info.get("previous")
-    if not stages:
+    if not infos:
         return ""
+    stages = [_stage(i) for i in infos]
     if len(stages) == 1:
         what = stages[0]
     else:
         what = f"{len(stages)} stages: " + "; then ".join(f"({i}) {t}" for i, t in enumerate(stages, 1))
-    if command:
-        return f"Tuned weights made here: {what}. Command: `{command}`."
+    n = len(infos)
+    commands = [_stage_command(i, "GENOME" if k == 0 else f"STAGE{k}", "OUT" if k == n - 1 else f"STAGE{k + 1}")
+                for k, i in enumerate(infos)]
+    if all(commands):
+        if n == 1:
+            return f"Tuned weights made here: {what}. Command: `{commands[0]}`."
+        listed = "; ".join(f"({k}) `{c}`" for k, c in enumerate(commands, 1))
+        return f"Tuned weights made here: {what}. Commands: {listed}."
     return f"Tuned weights made here: {what}. Command: `python -m wann_viz tune` (see the README)."
 
 
