@@ -53,11 +53,7 @@ def test_each_cma_stage_command_parses_back_to_the_settings_that_stage_recorded(
 
     checked = 0
     for row in reproduce.rows():
-        info = load_genome(reproduce.SAVED / row.genome).extra.get("tuning")
-        stages = []
-        while isinstance(info, dict):
-            stages.insert(0, info)
-            info = info.get("previous")
+        stages = reproduce.tuning_stages(load_genome(reproduce.SAVED / row.genome).extra.get("tuning"))
         if not stages or "steps" in stages[0]["settings"]:
             continue
         commands = re.findall(r"`(python -m wann_viz tune [^`]+)`", reproduce._tuning_line(row))
@@ -101,3 +97,11 @@ def test_a_row_measured_where_the_genome_cannot_behave_as_it_did_says_so():
     text = reproduce.report([(racer, result)], None, 0)
     assert "Measured in 3 s on this machine.\n\n**Note:** This racer reads the latent code of the authors' VAE" in text
     assert "**Note:**" not in reproduce.report([(racer, {**result, "note": None})], None, 0)
+
+
+def test_a_gradient_stage_cut_short_gets_no_command():
+    # its cosine step size spanned the steps asked for, so no --steps value would replay it
+    done = {"settings": {"steps": 12000, "schedule": "cosine", "batch": 500, "lr": 0.02, "seed": 0,
+                         "step_surrogate": 8.0}, "steps_done": 12000}
+    assert reproduce._stage_command(done).endswith("--steps 12000 --batch 500 --lr 0.02 --seed 0 --step-surrogate 8")
+    assert reproduce._stage_command(done | {"steps_done": 4000}) is None

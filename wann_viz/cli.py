@@ -210,8 +210,9 @@ def add_tune_command(subparsers) -> None:
     p.add_argument("--generations", type=positive_int, default=100, help="CMA-ES generations (100)")
     p.add_argument("--episodes", type=positive_int, default=8, help="episodes per candidate (8)")
     p.add_argument("--seed", type=int, default=0, help="seed of CMA-ES and of the training episodes (0)")
-    p.add_argument("--popsize", type=positive_int, default=None, help="candidates per generation (CMA-ES's default); with --fresh-episodes a large population of few "
-                        "episodes each did best on the swing-up (128 x 4 beat 32 x 16: see the README)")
+    p.add_argument("--popsize", type=positive_int, default=None,
+                   help="candidates per generation (CMA-ES's default); with --fresh-episodes a large population of "
+                        "few episodes each did best on the swing-up (128 x 4 beat 32 x 16: see the README)")
     p.add_argument("--sigma", type=float, default=0.5, help="initial step size (0.5)")
     p.add_argument("--start-weight", type=float, default=None, help="start (default: the best shared weight)")
     p.add_argument("--from-tuned", action="store_true",

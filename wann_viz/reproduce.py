@@ -118,12 +118,22 @@ def _stage(info: dict) -> str:
     return f"{info.get('method', 'tuned')}, from {start}; {how}"
 
 
+def tuning_stages(info) -> list[dict]:
+    """The stages of a genome's ``extra["tuning"]``, oldest first (each earlier one sits under ``previous``)."""
+    stages = []
+    while isinstance(info, dict):
+        stages.insert(0, info)
+        info = info.get("previous")
+    return stages
+
+
 def _stage_command(info: dict, genome: str = "GENOME", out: str = "OUT") -> str | None:
     """The exact ``tune`` command of a stage, where its settings say all of it; ``None`` otherwise
     (settings no flag can give, such as a shortened episode, or a schedule from before flags for it)."""
     s = info.get("settings", {})
     if "steps" in s:
-        if s.get("schedule") != "cosine":
+        # the cosine schedule spans all the steps asked for, so a run cut short has no command of its own
+        if s.get("schedule") != "cosine" or info.get("steps_done", s["steps"]) != s["steps"]:
             return None
         return (f"python -m wann_viz tune {genome} --out {out} --steps {s['steps']} --batch {s.get('batch')} "
                 f"--lr {s.get('lr')} --seed {s.get('seed')} --step-surrogate {s.get('step_surrogate') or 0:g}")
@@ -147,10 +157,7 @@ def _tuning_line(row: Row) -> str:
         info = load_genome(SAVED / row.genome).extra.get("tuning")
     except (OSError, ValueError):
         return ""
-    infos = []
-    while isinstance(info, dict):
-        infos.insert(0, info)
-        info = info.get("previous")
+    infos = tuning_stages(info)
     if not infos:
         return ""
     stages = [_stage(i) for i in infos]
